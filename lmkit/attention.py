@@ -1,0 +1,293 @@
+"""Attention kernels and multi-head attention.
+
+Two kernels with identical semantics:
+
+* :func:`scaled_dot_product_attention` -- the readable reference that builds the
+  full (Lq, Lk) score matrix.
+* :func:`flash_attention` -- a tiled, online-softmax kernel that never builds
+  the full score matrix (extra memory linear in L).
+
+Mask conventions: a boolean mask uses torch's convention (True = may attend);
+a float mask is *added* to the scores. ``is_causal=True`` with Lq != Lk aligns
+the causal mask to the END: query i sees keys j <= i + (Lk - Lq), which is what
+a KV cache needs (torch's SDPA aligns top-left instead). A fully masked query
+row yields an all-zero output and zero weights, never NaN.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+Tensor = torch.Tensor
+
+
+# --------------------------------------------------------------------- checks
+def _check_qkv(q: Tensor, k: Tensor, v: Tensor) -> None:
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor; got {type(t).__name__}")
+        if t.dim() < 2:
+            raise ValueError(f"{name} must have shape (..., L, d); got {tuple(t.shape)}")
+        if not t.is_floating_point():
+            raise TypeError(f"{name} must be a floating-point tensor; got {t.dtype}")
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(f"q and k must share the last dim d; got q {tuple(q.shape)} and k {tuple(k.shape)}")
+    if k.shape[-2] != v.shape[-2]:
+        raise ValueError(f"k and v must have the same length Lk; got k {tuple(k.shape)} and v {tuple(v.shape)}")
+    if q.shape[-2] == 0 or k.shape[-2] == 0:
+        raise ValueError(f"q and k must be non-empty (L > 0); got q {tuple(q.shape)} and k {tuple(k.shape)}")
+
+
+def _check_mask(mask: Optional[Tensor], Lq: int, Lk: int) -> None:
+    if mask is None:
+        return
+    if not isinstance(mask, torch.Tensor):
+        raise TypeError(f"mask must be a torch.Tensor; got {type(mask).__name__}")
+    if mask.dtype != torch.bool and not mask.is_floating_point():
+        raise TypeError(f"mask must be bool (True = attend) or float (added to scores); got {mask.dtype}")
+    if mask.dim() < 2 or mask.shape[-1] not in (1, Lk) or mask.shape[-2] not in (1, Lq):
+        raise ValueError(f"mask must be broadcastable to (..., {Lq}, {Lk}); got {tuple(mask.shape)}")
+
+
+def causal_mask(L: int, device=None, *, Lk: Optional[int] = None) -> Tensor:
+    """Boolean (L, Lk) mask, True where query i may see key j <= i + (Lk - L)."""
+    Lk = L if Lk is None else Lk
+    if L <= 0 or Lk < L:
+        raise ValueError(f"causal_mask needs 0 < L <= Lk; got L={L}, Lk={Lk}")
+    return torch.ones(L, Lk, dtype=torch.bool, device=device).tril(diagonal=Lk - L)
+
+
+def padding_mask(lengths: Optional[Tensor] = None, attention_mask: Optional[Tensor] = None,
+                 *, max_len: Optional[int] = None) -> Tensor:
+    """Key mask (B, 1, 1, Lk), True = real token, from lengths (B,) or a 0/1 mask (B, L)."""
+    if (lengths is None) == (attention_mask is None):
+        raise ValueError("padding_mask needs exactly one of lengths or attention_mask")
+    if attention_mask is not None:
+        if attention_mask.dim() != 2:
+            raise ValueError(f"attention_mask must have shape (B, L); got {tuple(attention_mask.shape)}")
+        return attention_mask.bool()[:, None, None, :]
+    lengths = torch.as_tensor(lengths)
+    if lengths.dim() != 1:
+        raise ValueError(f"lengths must have shape (B,); got {tuple(lengths.shape)}")
+    Lk = int(lengths.max()) if max_len is None else max_len
+    positions = torch.arange(Lk, device=lengths.device)
+    return (positions[None, :] < lengths[:, None])[:, None, None, :]
+
+
+def _as_additive(mask: Optional[Tensor], dtype: torch.dtype) -> Optional[Tensor]:
+    """Turn a bool mask into an additive one (0 / -inf)."""
+    if mask is None or mask.dtype != torch.bool:
+        return None if mask is None else mask.to(dtype)
+    return torch.zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(~mask, float("-inf"))
+
+
+# ------------------------------------------------------------ reference kernel
+def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Optional[Tensor] = None, *,
+                                 is_causal: bool = False, scale: Optional[float] = None,
+                                 dropout_p: float = 0.0, return_weights: bool = False):
+    """softmax(q k^T * scale + mask) v.  q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv) -> (..., Lq, dv).
+
+    With ``return_weights`` returns ``(out, weights)``, weights (..., Lq, Lk).
+    """
+    _check_qkv(q, k, v)
+    Lq, Lk = q.shape[-2], k.shape[-2]
+    _check_mask(mask, Lq, Lk)
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    scores = (q @ k.transpose(-2, -1)) * scale                      # (..., Lq, Lk)
+    additive = _as_additive(mask, scores.dtype)
+    if additive is not None:
+        scores = scores + additive
+    if is_causal:
+        scores = scores.masked_fill(~causal_mask(Lq, q.device, Lk=Lk), float("-inf"))
+    row_max = scores.amax(dim=-1, keepdim=True)
+    row_max = torch.where(torch.isfinite(row_max), row_max, torch.zeros_like(row_max))  # all -inf row
+    exp = torch.exp(scores - row_max.detach())
+    denom = exp.sum(dim=-1, keepdim=True)
+    weights = exp / torch.where(denom > 0, denom, torch.ones_like(denom))  # masked row -> zeros
+    if dropout_p > 0.0:
+        weights = F.dropout(weights, p=dropout_p)
+    out = weights @ v
+    return (out, weights) if return_weights else out
+
+
+# ---------------------------------------------------------------- flash kernel
+def flash_attention(q: Tensor, k: Tensor, v: Tensor, mask: Optional[Tensor] = None, *,
+                    is_causal: bool = False, scale: Optional[float] = None, block_size: int = 64) -> Tensor:
+    """Tiled online-softmax attention; same semantics as the reference, output (..., Lq, dv).
+
+    For each query block we sweep key blocks keeping a running max ``m``, a
+    running denominator ``l`` and an accumulator ``acc`` that is rescaled by
+    exp(m_old - m_new) whenever the max grows. Only (block, block) tiles exist.
+    """
+    _check_qkv(q, k, v)
+    if block_size <= 0:
+        raise ValueError(f"block_size must be positive; got {block_size}")
+    Lq, Lk = q.shape[-2], k.shape[-2]
+    _check_mask(mask, Lq, Lk)
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    additive = _as_additive(mask, q.dtype)
+    shift = Lk - Lq
+    outputs = []
+    for qs in range(0, Lq, block_size):
+        q_blk = q[..., qs:qs + block_size, :] * scale
+        nq = q_blk.shape[-2]
+        m = torch.full((*q_blk.shape[:-1], 1), float("-inf"), dtype=q.dtype, device=q.device)
+        l = torch.zeros_like(m)
+        acc = None
+        for ks in range(0, Lk, block_size):
+            if is_causal and ks > qs + nq - 1 + shift:
+                break                                        # every later key is in the future
+            s = q_blk @ k[..., ks:ks + block_size, :].transpose(-2, -1)
+            if additive is not None:
+                s = s + _tile(additive, qs, nq, ks, block_size)
+            if is_causal:
+                qi = torch.arange(qs, qs + nq, device=q.device)[:, None]
+                kj = torch.arange(ks, ks + s.shape[-1], device=q.device)[None, :]
+                s = s.masked_fill(kj > qi + shift, float("-inf"))
+            m_new = torch.maximum(m, s.amax(dim=-1, keepdim=True))
+            m_safe = torch.where(torch.isfinite(m_new), m_new, torch.zeros_like(m_new)).detach()
+            p = torch.exp(s - m_safe)
+            correction = torch.exp(m - m_safe)
+            l = l * correction + p.sum(dim=-1, keepdim=True)
+            pv = p @ v[..., ks:ks + block_size, :]
+            acc = pv if acc is None else acc * correction + pv
+            m = m_new
+        if acc is None:                                      # no key visible at all
+            acc = torch.zeros((*q_blk.shape[:-1], v.shape[-1]), dtype=q.dtype, device=q.device)
+        outputs.append(acc / torch.where(l > 0, l, torch.ones_like(l)))
+    return torch.cat(outputs, dim=-2)
+
+
+def _tile(mask: Tensor, qs: int, nq: int, ks: int, nk: int) -> Tensor:
+    """The (.., nq, nk) tile of a broadcastable mask (size-1 dims stay size 1)."""
+    rows = mask if mask.shape[-2] == 1 else mask[..., qs:qs + nq, :]
+    return rows if rows.shape[-1] == 1 else rows[..., ks:ks + nk]
+
+
+# ------------------------------------------------------------------- KV cache
+class KVCache:
+    """Keys/values of one layer, each (B, H, T, d_head), grown along T."""
+
+    def __init__(self) -> None:
+        self.k: Optional[Tensor] = None
+        self.v: Optional[Tensor] = None
+
+    @property
+    def length(self) -> int:
+        return 0 if self.k is None else self.k.shape[-2]
+
+    def update(self, k: Tensor, v: Tensor):
+        """Append k, v (B, H, T_new, d_head); return all cached (k, v)."""
+        if k.dim() != 4 or v.dim() != 4:
+            raise ValueError(f"KVCache expects k, v of shape (B, H, T, d_head); got {tuple(k.shape)}, {tuple(v.shape)}")
+        self.k = k if self.k is None else torch.cat([self.k, k], dim=-2)
+        self.v = v if self.v is None else torch.cat([self.v, v], dim=-2)
+        return self.k, self.v
+
+    def reset(self) -> None:
+        self.k = self.v = None
+
+
+# ------------------------------------------------------- multi-head attention
+BACKENDS = ("reference", "flash", "torch")
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention with q/k/v/out projections.
+
+    backend "torch" calls F.scaled_dot_product_attention; when weights are
+    requested (or with an end-aligned causal cache) it falls back to the reference.
+    """
+
+    def __init__(self, d_model: int, num_heads: int, *, bias: bool = True, dropout: float = 0.0,
+                 backend: str = "reference") -> None:
+        super().__init__()
+        if num_heads <= 0 or d_model % num_heads != 0:
+            raise ValueError(f"d_model must be divisible by num_heads; got d_model={d_model}, num_heads={num_heads}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
+        self.d_model, self.num_heads, self.head_dim = d_model, num_heads, d_model // num_heads
+        self.backend, self.dropout = backend, dropout
+        self.q_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.k_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.v_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+
+    def split_heads(self, t: Tensor) -> Tensor:
+        """(B, L, d_model) -> (B, H, L, head_dim)."""
+        B, L, _ = t.shape
+        return t.view(B, L, self.num_heads, self.head_dim).transpose(1, 2)
+
+    def merge_heads(self, t: Tensor) -> Tensor:
+        """(B, H, L, head_dim) -> (B, L, d_model)."""
+        B, H, L, hd = t.shape
+        return t.transpose(1, 2).reshape(B, L, H * hd)
+
+    def forward(self, x: Tensor, context: Optional[Tensor] = None, mask: Optional[Tensor] = None, *,
+                is_causal: bool = False, need_weights: bool = False, average_weights: bool = False,
+                kv_cache: Optional[KVCache] = None):
+        """x (B, Lq, d_model), context (B, Lk, d_model) -> (out (B, Lq, d_model), weights or None)."""
+        if x.dim() != 3 or x.shape[-1] != self.d_model:
+            raise ValueError(f"x must have shape (B, L, {self.d_model}); got {tuple(x.shape)}")
+        if x.shape[1] == 0:
+            raise ValueError(f"x must be non-empty; got {tuple(x.shape)}")
+        context = x if context is None else context
+        if context.dim() != 3 or context.shape[-1] != self.d_model or context.shape[0] != x.shape[0]:
+            raise ValueError(f"context must have shape ({x.shape[0]}, Lk, {self.d_model}); got {tuple(context.shape)}")
+        q = self.split_heads(self.q_proj(x))
+        k = self.split_heads(self.k_proj(context))
+        v = self.split_heads(self.v_proj(context))
+        if kv_cache is not None:
+            k, v = kv_cache.update(k, v)
+        p = self.dropout if self.training else 0.0
+        weights = None
+        if need_weights or self.backend == "reference" or (self.backend == "torch" and is_causal and q.shape[-2] != k.shape[-2]):
+            out, weights = scaled_dot_product_attention(q, k, v, mask, is_causal=is_causal, dropout_p=p,
+                                                        return_weights=True)
+        elif self.backend == "flash":
+            out = flash_attention(q, k, v, mask, is_causal=is_causal)
+        else:
+            _check_mask(mask, q.shape[-2], k.shape[-2])
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=is_causal)
+        out = self.out_proj(self.merge_heads(out))
+        if not need_weights:
+            return out, None
+        return out, (weights.mean(dim=1) if average_weights else weights)
+
+    @classmethod
+    def from_torch(cls, mha: nn.MultiheadAttention, *, backend: str = "reference") -> "MultiHeadAttention":
+        """Copy an nn.MultiheadAttention (equal q/k/v dims required)."""
+        if not mha._qkv_same_embed_dim:
+            raise ValueError("from_torch requires equal q/k/v dims (kdim == vdim == embed_dim)")
+        d = mha.embed_dim
+        new = cls(d, mha.num_heads, bias=mha.in_proj_bias is not None, dropout=mha.dropout, backend=backend)
+        with torch.no_grad():
+            for i, proj in enumerate((new.q_proj, new.k_proj, new.v_proj)):
+                proj.weight.copy_(mha.in_proj_weight[i * d:(i + 1) * d])
+                if proj.bias is not None:
+                    proj.bias.copy_(mha.in_proj_bias[i * d:(i + 1) * d])
+            new.out_proj.weight.copy_(mha.out_proj.weight)
+            if new.out_proj.bias is not None:
+                new.out_proj.bias.copy_(mha.out_proj.bias)
+        return new.to(mha.in_proj_weight.device, mha.in_proj_weight.dtype)
+
+    def to_torch(self) -> nn.MultiheadAttention:
+        """An equivalent nn.MultiheadAttention(batch_first=True).
+
+        Note torch's bool attn_mask / key_padding_mask use True = NOT allowed: pass ``~mask``.
+        """
+        bias = self.q_proj.bias is not None
+        w = self.q_proj.weight
+        mha = nn.MultiheadAttention(self.d_model, self.num_heads, dropout=self.dropout, bias=bias,
+                                    batch_first=True, device=w.device, dtype=w.dtype)
+        with torch.no_grad():
+            mha.in_proj_weight.copy_(torch.cat([self.q_proj.weight, self.k_proj.weight, self.v_proj.weight]))
+            mha.out_proj.weight.copy_(self.out_proj.weight)
+            if bias:
+                mha.in_proj_bias.copy_(torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]))
+                mha.out_proj.bias.copy_(self.out_proj.bias)
+        return mha
