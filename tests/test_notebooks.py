@@ -1,0 +1,36 @@
+"""Every solutions notebook runs top to bottom on the CPU (nbval, lax mode, quick budgets).
+
+Each notebook runs in its own ``pytest --nbval-lax`` subprocess with
+``LMKIT_QUICK=1`` and ``LMKIT_DEVICE=cpu``, so the README's single ``pytest``
+command covers the notebooks without collecting solutions/ itself. Lax mode:
+cells must not raise; outputs are not compared.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb"))
+CELL_TIMEOUT = 300
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.skipif(not NOTEBOOKS, reason="no notebooks in solutions/")
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.parent.name for p in NOTEBOOKS])
+def test_solution_notebook_runs_on_cpu(notebook: Path, tmp_path: Path):
+    env = dict(os.environ, LMKIT_QUICK="1", LMKIT_DEVICE="cpu", MPLBACKEND="Agg")
+    env.pop("NBGRADER_EXECUTION", None)
+    command = [
+        sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+        f"--nbval-cell-timeout={CELL_TIMEOUT}", "-p", "no:cacheprovider", "-q",
+        "--rootdir", str(tmp_path), "-c", os.devnull, str(notebook),
+    ]
+    result = subprocess.run(command, cwd=notebook.parent, env=env, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, f"{notebook.relative_to(REPO)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
