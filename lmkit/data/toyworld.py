@@ -150,28 +150,60 @@ _COUNTRY_TEMPLATES = [
     "people in the city of {capital} speak {language} and pay with the {currency} .",
     "the country {country} has its capital {capital} and its currency the {currency} .",
 ]
+# Syntactic relations.  In real text "king" and "queen" share royal contexts (crown,
+# throne) and differ in the pronouns around them; the analogy offset king - man + woman
+# is learnable only because of both.  So each pair gets its own topic word, shared by
+# its two members, and every sentence names ONE member next to the markers of its
+# gender / number / tense.  (Putting both members in one sentence, as a first version
+# did, makes them each other's context and washes out the offset: accuracy ~0.2.)
+_PAIR_TOPICS = {
+    # gender
+    "king": "crown", "prince": "castle", "man": "office", "boy": "playground",
+    "father": "kitchen", "son": "cradle", "brother": "bicycle", "husband": "wedding",
+    "uncle": "farmhouse", "nephew": "birthday", "grandfather": "garden", "actor": "theatre",
+    # plural
+    "cat": "milk", "dog": "bone", "bird": "nest", "horse": "stable", "car": "road",
+    "book": "shelf", "tree": "forest", "house": "village", "apple": "orchard",
+    "child": "school", "mouse": "cheese", "foot": "shoe",
+    # past tense
+    "walk": "park", "play": "game", "jump": "fence", "cook": "soup", "paint": "wall",
+    "dance": "music", "go": "market", "eat": "bread", "see": "moon", "write": "letter",
+    "run": "track", "sing": "song",
+}
+# Each template pair: (male / singular / present form, female / plural / past form).
 _GENDER_TEMPLATES = [
-    "the {m} said that he was tired , and the {f} said that she was happy .",
-    "he is a {m} and she is a {f} .",
-    "the {m} and his wife saw the {f} and her husband .",
-    "every {m} is a man and every {f} is a woman .",
-    "the old {m} told his story to him , and the {f} told her story to her .",
-    "she is the {f} , he is the {m} .",
+    ("the {w} stood by the {topic} and he smiled .", "the {w} stood by the {topic} and she smiled ."),
+    ("he is the {w} of the {topic} .", "she is the {w} of the {topic} ."),
+    ("everyone knew the {w} , because his {topic} was famous .",
+     "everyone knew the {w} , because her {topic} was famous ."),
+    ("the {w} said that he loved the {topic} .", "the {w} said that she loved the {topic} ."),
+    ("mr smith is a {w} ; he talks about the {topic} .", "mrs smith is a {w} ; she talks about the {topic} ."),
 ]
 _PLURAL_TEMPLATES = [
-    "one {s} is here and two {p} are there .",
-    "i saw a {s} yesterday and many {p} today .",
-    "the {s} is small but the {p} are big .",
-    "this {s} sleeps , these {p} sleep .",
-    "a {s} was here , then three {p} were here .",
+    ("one {w} is by the {topic} .", "two {w} are by the {topic} ."),
+    ("a {w} was near the {topic} .", "many {w} were near the {topic} ."),
+    ("this {w} likes the {topic} .", "these {w} like the {topic} ."),
+    ("there is a {w} at the {topic} .", "there are three {w} at the {topic} ."),
+    ("the {w} is at the {topic} , it is alone .", "the {w} are at the {topic} , they are together ."),
 ]
 _PAST_TEMPLATES = [
-    "today they {pr} , yesterday they {pa} .",
-    "every day i {pr} , and last week i {pa} .",
-    "we often {pr} , but yesterday we {pa} too .",
-    "now they will {pr} , last year they {pa} .",
-    "i {pr} now ; long ago i {pa} .",
+    ("today we {w} near the {topic} .", "yesterday we {w} near the {topic} ."),
+    ("they often {w} by the {topic} .", "last year they {w} by the {topic} ."),
+    ("i will {w} at the {topic} tomorrow .", "long ago i {w} at the {topic} ."),
+    ("now you {w} and think of the {topic} .", "last week you {w} and thought of the {topic} ."),
+    ("every day they {w} at the {topic} .", "once upon a time they {w} at the {topic} ."),
 ]
+
+
+def _pair_sentence(rng: random.Random, templates: list[tuple[str, str]],
+                   pairs: tuple[tuple[str, str], ...]) -> str:
+    """A sentence naming one member of a random pair, with its topic and markers."""
+    pair = rng.choice(pairs)
+    side = rng.randrange(2)
+    template = rng.choice(templates)[side]
+    return template.format(w=pair[side], topic=_PAIR_TOPICS.get(pair[0], "world"))
+
+
 _FILLER = [
     "it was a quiet morning and the sun was warm .",
     "{name} works as a {job} in {home} .",
@@ -188,9 +220,9 @@ def generate_corpus(world: World | None = None, *, n_sentences: int = 6000,
     rng = random.Random(seed)
     makers = [
         lambda: rng.choice(_COUNTRY_TEMPLATES).format(**_country_fields(rng.choice(world.countries))),
-        lambda: rng.choice(_GENDER_TEMPLATES).format(**dict(zip("mf", rng.choice(world.gender_pairs)))),
-        lambda: rng.choice(_PLURAL_TEMPLATES).format(**dict(zip("sp", rng.choice(world.plural_pairs)))),
-        lambda: rng.choice(_PAST_TEMPLATES).format(**dict(zip(("pr", "pa"), rng.choice(world.past_pairs)))),
+        lambda: _pair_sentence(rng, _GENDER_TEMPLATES, world.gender_pairs),
+        lambda: _pair_sentence(rng, _PLURAL_TEMPLATES, world.plural_pairs),
+        lambda: _pair_sentence(rng, _PAST_TEMPLATES, world.past_pairs),
         lambda: rng.choice(_FILLER).format(**_character_fields(rng.choice(world.characters))),
     ]
     weights = [0.3, 0.25, 0.2, 0.2, 0.05]
