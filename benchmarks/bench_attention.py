@@ -1,63 +1,124 @@
-"""Time and memory of the attention backends on CPU (fp32, batch 1, 4 heads, head_dim 64).
+"""Time and peak memory of the attention kernels on CPU (fp32, batch 1, 4 heads, head_dim 64, causal).
 
-Memory: we report the *analytic* size of the largest intermediate each kernel builds
-(reference: the (H, L, L) score matrix, x3 for scores/exp/weights; flash: the
-(H, block, block) tile, x3) plus measured ru_maxrss growth as a cross-check.
+    python benchmarks/bench_attention.py [--max-len 8192] [--repeats 3] [--threads 2]
+
+Each (kernel, L) runs in a fresh child process, so that one kernel's memory cannot hide
+another's. Peak memory is *measured*: the child resets the kernel's resident-set
+high-water mark (writing 5 to /proc/self/clear_refs, Linux >= 4.0), calls the kernel once
+and reads VmHWM from /proc/self/status; "extra MB" is that peak minus the resident size just
+before the call (the inputs q, k, v are already allocated, and a call on a tiny input has
+already paid one-time costs such as starting the thread pool). Time is the median of
+``--repeats`` calls after one warm-up. Linux only; nothing is asserted, numbers are printed.
+
+The last line compares MultiHeadAttention(backend="torch") with the same projections
+around a raw F.scaled_dot_product_attention call (the target is a ratio within 1.10).
 """
 from __future__ import annotations
 
 import argparse
-import resource
+import json
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from lmkit.attention import MultiHeadAttention, flash_attention, scaled_dot_product_attention
 
-H, D = 4, 64
+HEADS, HEAD_DIM = 4, 64
+KERNELS = {
+    "reference": lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True),
+    "flash": lambda q, k, v: flash_attention(q, k, v, is_causal=True),
+    "torch": lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+}
 
 
-def median_time(fn, repeats: int) -> float:
-    fn()
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not found in /proc/self/status")
+
+
+def median_ms(fn, repeats: int) -> float:
+    fn()  # warm-up
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def measure_one(kernel: str, length: int, repeats: int) -> dict:
+    """Run in the child: peak extra memory of one call, then the median time."""
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(1, HEADS, length, HEAD_DIM) for _ in range(3))
+    fn = KERNELS[kernel]
+    with torch.no_grad():
+        fn(*(torch.randn(1, HEADS, 64, HEAD_DIM) for _ in range(3)))  # one-time costs: thread pool, lazy loads
+        Path("/proc/self/clear_refs").write_text("5")  # reset the high-water mark to the current RSS
+        before_kb = _status_kb("VmRSS")
+        out = fn(q, k, v)
+        peak_kb = _status_kb("VmHWM")
+        del out
+        ms = median_ms(lambda: fn(q, k, v), repeats)
+    return {"ms": ms, "extra_mb": max(0, peak_kb - before_kb) / 1024}
+
+
+def run_child(kernel: str, length: int, repeats: int, threads: int) -> dict:
+    command = [sys.executable, __file__, "--child", kernel, str(length), "--repeats", str(repeats),
+               "--threads", str(threads)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def mha_overhead(repeats: int) -> tuple[float, float]:
+    """(ms of MultiHeadAttention backend="torch", ms of the same projections + raw SDPA) at L=512."""
+    x = torch.randn(1, 512, HEADS * HEAD_DIM)
+    mha = MultiHeadAttention(HEADS * HEAD_DIM, HEADS, backend="torch").eval()
+
+    def raw() -> torch.Tensor:
+        q, k, v = (mha.split_heads(proj(x)) for proj in (mha.q_proj, mha.k_proj, mha.v_proj))
+        return mha.out_proj(mha.merge_heads(F.scaled_dot_product_attention(q, k, v, is_causal=True)))
+
+    # Interleave the two so that a noisy neighbour slows both alike.
+    module_times, raw_times = [], []
+    with torch.no_grad():
+        for _ in range(repeats):
+            module_times.append(median_ms(lambda: mha(x, is_causal=True), 1))
+            raw_times.append(median_ms(raw, 1))
+    return statistics.median(module_times), statistics.median(raw_times)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--max-len", type=int, default=8192)
-    ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args()
-    torch.manual_seed(0)
-    print(f"{'L':>6} {'backend':>10} {'ms':>10} {'est. extra MB':>14}")
-    L = 256
-    with torch.no_grad():
-        while L <= args.max_len:
-            q, k, v = (torch.randn(1, H, L, D) for _ in range(3))
-            ref_mb = 3 * H * L * L * 4 / 2**20
-            runs = {"flash": (lambda: flash_attention(q, k, v, is_causal=True), 3 * H * 64 * 64 * 4 / 2**20),
-                    "torch": (lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True), float("nan"))}
-            if ref_mb < 4096:
-                runs = {"reference": (lambda: scaled_dot_product_attention(q, k, v, is_causal=True), ref_mb), **runs}
-            else:
-                print(f"{L:>6} {'reference':>10} {'skipped':>10} {ref_mb:>14.0f} (> 4 GB)")
-            for name, (fn, mb) in runs.items():
-                print(f"{L:>6} {name:>10} {1e3 * median_time(fn, args.repeats):>10.2f} {mb:>14.2f}")
-            L *= 2
-        x = torch.randn(1, 512, H * D)
-        mha = MultiHeadAttention(H * D, H, backend="torch").eval()
-        qh, kh, vh = (mha.split_heads(p(x)) for p in (mha.q_proj, mha.k_proj, mha.v_proj))
-        t_mha = median_time(lambda: mha(x, is_causal=True), args.repeats * 5)
-        t_raw = median_time(lambda: mha.out_proj(mha.merge_heads(F.scaled_dot_product_attention(
-            mha.split_heads(mha.q_proj(x)), mha.split_heads(mha.k_proj(x)), mha.split_heads(mha.v_proj(x)),
-            is_causal=True))), args.repeats * 5)
-        print(f"MHA(backend='torch') {1e3 * t_mha:.2f} ms vs raw projections+F.sdpa {1e3 * t_raw:.2f} ms "
-              f"(ratio {t_mha / t_raw:.3f})")
-    print(f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-len", type=int, default=8192)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (CI machines have 2 cores)")
+    parser.add_argument("--child", nargs=2, metavar=("KERNEL", "L"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.child:
+        print(json.dumps(measure_one(args.child[0], int(args.child[1]), args.repeats)))
+        return
+
+    input_mb = lambda n: 3 * HEADS * n * HEAD_DIM * 4 / 2**20  # noqa: E731 (q, k, v in fp32)
+    print(f"causal attention, fp32, batch 1, {HEADS} heads x {HEAD_DIM}, {args.threads} threads")
+    print(f"{'L':>6} {'kernel':>10} {'ms':>10} {'extra MB':>10} {'q,k,v MB':>10}")
+    length = 256
+    while length <= args.max_len:
+        for kernel in KERNELS:
+            result = run_child(kernel, length, args.repeats, args.threads)
+            print(f"{length:>6} {kernel:>10} {result['ms']:>10.2f} {result['extra_mb']:>10.1f} "
+                  f"{input_mb(length):>10.1f}", flush=True)
+        length *= 2
+    with_module, raw = mha_overhead(args.repeats * 20)
+    print(f"MultiHeadAttention(backend='torch') {with_module:.2f} ms vs projections + raw SDPA {raw:.2f} ms "
+          f"(ratio {with_module / raw:.3f})")
 
 
 if __name__ == "__main__":

@@ -67,13 +67,24 @@ def padding_mask(lengths: Optional[Tensor] = None, attention_mask: Optional[Tens
     if (lengths is None) == (attention_mask is None):
         raise ValueError("padding_mask needs exactly one of lengths or attention_mask")
     if attention_mask is not None:
+        if not isinstance(attention_mask, Tensor):
+            raise TypeError(f"attention_mask must be a torch.Tensor of 0/1 (B, L); got {type(attention_mask).__name__}")
         if attention_mask.dim() != 2:
             raise ValueError(f"attention_mask must have shape (B, L); got {tuple(attention_mask.shape)}")
+        if attention_mask.dtype != torch.bool and not ((attention_mask == 0) | (attention_mask == 1)).all():
+            raise ValueError("attention_mask must hold only 0 (padding) and 1 (token); "
+                             f"got values {attention_mask.unique().tolist()[:6]}")
         return attention_mask.bool()[:, None, None, :]
     lengths = torch.as_tensor(lengths)
-    if lengths.dim() != 1:
-        raise ValueError(f"lengths must have shape (B,); got {tuple(lengths.shape)}")
+    if lengths.dim() != 1 or lengths.numel() == 0:
+        raise ValueError(f"lengths must have shape (B,) with B >= 1; got {tuple(lengths.shape)}")
+    if lengths.is_floating_point() or lengths.dtype == torch.bool:
+        raise TypeError(f"lengths must be integers; got {lengths.dtype}")
+    if (lengths < 0).any():
+        raise ValueError(f"lengths must be >= 0; got {lengths.tolist()}")
     Lk = int(lengths.max()) if max_len is None else max_len
+    if Lk < int(lengths.max()):
+        raise ValueError(f"max_len must be >= the longest length {int(lengths.max())}; got {max_len}")
     positions = torch.arange(Lk, device=lengths.device)
     return (positions[None, :] < lengths[:, None])[:, None, None, :]
 
@@ -182,8 +193,13 @@ class KVCache:
 
     def update(self, k: Tensor, v: Tensor):
         """Append k, v (B, H, T_new, d_head); return all cached (k, v)."""
-        if k.dim() != 4 or v.dim() != 4:
-            raise ValueError(f"KVCache expects k, v of shape (B, H, T, d_head); got {tuple(k.shape)}, {tuple(v.shape)}")
+        if k.dim() != 4 or v.dim() != 4 or k.shape[:-1] != v.shape[:-1]:
+            raise ValueError("KVCache expects k, v of shape (B, H, T, d_head) with the same B, H, T; "
+                             f"got {tuple(k.shape)}, {tuple(v.shape)}")
+        if self.k is not None and (k.shape[:2] != self.k.shape[:2] or k.shape[-1] != self.k.shape[-1]
+                                   or v.shape[-1] != self.v.shape[-1]):
+            raise ValueError(f"new k, v {tuple(k.shape)}, {tuple(v.shape)} do not match the cached "
+                             f"(B, H, T, d_head) = {tuple(self.k.shape)}, {tuple(self.v.shape)} except in T")
         self.k = k if self.k is None else torch.cat([self.k, k], dim=-2)
         self.v = v if self.v is None else torch.cat([self.v, v], dim=-2)
         return self.k, self.v

@@ -124,8 +124,8 @@ class RotaryEmbedding(nn.Module):
 
     def __init__(self, head_dim: int, max_len: int = 2048, base: float = 10000.0) -> None:
         super().__init__()
-        if head_dim % 2 != 0:
-            raise ValueError(f"head_dim must be even for rotary embeddings; got {head_dim}")
+        if not isinstance(head_dim, int) or head_dim <= 0 or head_dim % 2 != 0:
+            raise ValueError(f"head_dim must be a positive even int for rotary embeddings; got {head_dim}")
         inv_freq = 1.0 / base ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
         angles = torch.arange(max_len, dtype=torch.float32)[:, None] * inv_freq   # (max_len, head_dim/2)
         angles = torch.cat([angles, angles], dim=-1)
@@ -139,9 +139,12 @@ class RotaryEmbedding(nn.Module):
         return torch.cat([-x2, x1], dim=-1)
 
     def forward(self, q: Tensor, k: Tensor, offset: int = 0):
-        """q, k (B, H, L, head_dim) -> rotated (q, k)."""
-        if q.shape[-1] != self.head_dim or k.shape[-1] != self.head_dim:
-            raise ValueError(f"q, k must end in head_dim={self.head_dim}; got {tuple(q.shape)}, {tuple(k.shape)}")
+        """q, k (B, H, L, head_dim) at positions offset .. offset+L-1 -> rotated (q, k)."""
+        if q.dim() < 2 or q.shape[-1] != self.head_dim or q.shape != k.shape:
+            raise ValueError(f"q and k must have the same shape (..., L, head_dim={self.head_dim}); "
+                             f"got {tuple(q.shape)}, {tuple(k.shape)}")
+        if not isinstance(offset, int) or offset < 0:
+            raise ValueError(f"offset must be an int >= 0 (the position of the first token); got {offset!r}")
         L = q.shape[-2]
         _check_fits(offset + L, self.max_len)
         cos = self.cos[offset:offset + L].to(q.dtype)

@@ -128,3 +128,28 @@ def test_bad_inputs():
         MultiHeadAttention(8, 2, backend="cuda")
     with pytest.raises(ValueError, match=r"x must have shape \(B, L, 8\); got \(2, 3, 4\)"):
         MultiHeadAttention(8, 2)(q)
+
+
+def test_padding_mask_and_kv_cache_reject_bad_input():
+    from lmkit.attention import KVCache, padding_mask
+
+    assert padding_mask(torch.tensor([2, 0]), max_len=3).tolist() == [[[[True, True, False]]], [[[False, False, False]]]]
+    with pytest.raises(ValueError, match="exactly one of lengths or attention_mask"):
+        padding_mask()
+    with pytest.raises(ValueError, match=r"only 0 \(padding\) and 1 \(token\); got values \[0, 1, 2\]"):
+        padding_mask(attention_mask=torch.tensor([[1, 2, 0]]))
+    with pytest.raises(TypeError, match="lengths must be integers; got torch.float32"):
+        padding_mask(torch.tensor([1.5]))
+    with pytest.raises(ValueError, match=r"lengths must be >= 0; got \[2, -1\]"):
+        padding_mask(torch.tensor([2, -1]))
+    with pytest.raises(ValueError, match="max_len must be >= the longest length 4; got 3"):
+        padding_mask(torch.tensor([4]), max_len=3)
+
+    cache = KVCache()
+    cache.update(torch.zeros(1, 2, 3, 4), torch.zeros(1, 2, 3, 4))
+    keys, values = cache.update(torch.zeros(1, 2, 1, 4), torch.zeros(1, 2, 1, 4))
+    assert keys.shape == values.shape == (1, 2, 4, 4) and cache.length == 4
+    with pytest.raises(ValueError, match=r"do not match the cached .* except in T"):
+        cache.update(torch.zeros(1, 3, 1, 4), torch.zeros(1, 3, 1, 4))
+    with pytest.raises(ValueError, match=r"same B, H, T; got \(1, 2, 1, 4\), \(1, 2, 2, 4\)"):
+        cache.update(torch.zeros(1, 2, 1, 4), torch.zeros(1, 2, 2, 4))

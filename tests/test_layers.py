@@ -68,5 +68,9 @@ def test_rotary_relative_position():
         return (qm @ kn).item()
     assert math.isclose(score(5, 2), score(13, 10), abs_tol=1e-4)
     assert not math.isclose(score(5, 2), score(5, 4), abs_tol=1e-3)
-    with pytest.raises(ValueError, match="head_dim must be even.*got 7"):
+    with pytest.raises(ValueError, match="head_dim must be a positive even int.*got 7"):
         RotaryEmbedding(7)
+    with pytest.raises(ValueError, match=r"same shape \(\.\.\., L, head_dim=8\); got \(1, 1, 3, 8\), \(1, 1, 4, 8\)"):
+        rope(torch.zeros(1, 1, 3, 8), torch.zeros(1, 1, 4, 8))
+    with pytest.raises(ValueError, match="offset must be an int >= 0.*got -1"):
+        rope(torch.zeros(1, 1, 3, 8), torch.zeros(1, 1, 3, 8), offset=-1)
