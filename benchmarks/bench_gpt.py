@@ -54,18 +54,22 @@ def training_tokens_per_second(backend: str, device: torch.device, steps: int, w
     return batch * block / statistics.median(times)
 
 
-def decode_tokens_per_second(use_cache: bool, device: torch.device, new_tokens: int, prompt_len: int = 16) -> float:
-    """Greedy decoding speed of a model with room for the prompt plus all new tokens."""
+def decode_tokens_per_second(use_cache: bool, device: torch.device, new_tokens: int, prompt_len: int = 16,
+                             repeats: int = 3) -> float:
+    """Median greedy decoding speed of a model with room for the prompt plus all new tokens."""
     torch.manual_seed(0)
     config = GPTConfig(vocab_size=65, block_size=prompt_len + new_tokens, n_layer=4, n_head=4, n_embd=128)
     model = GPT(config).to(device).eval()
     prompt = torch.randint(0, config.vocab_size, (1, prompt_len), device=device)
     generate(model, prompt, 8, do_sample=False, use_cache=use_cache)  # warm-up
-    _sync(device)
-    start = time.perf_counter()
-    generate(model, prompt, new_tokens, do_sample=False, use_cache=use_cache)
-    _sync(device)
-    return new_tokens / (time.perf_counter() - start)
+    times = []
+    for _ in range(repeats):
+        _sync(device)
+        start = time.perf_counter()
+        generate(model, prompt, new_tokens, do_sample=False, use_cache=use_cache)
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return new_tokens / statistics.median(times)
 
 
 def main() -> None:
