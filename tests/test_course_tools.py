@@ -419,3 +419,18 @@ def test_validate_rejects_bad_input(tmp_path):
     assert _lmkit("validate", str(bad), cwd=tmp_path).returncode == 1
     assert main(["validate", str(tmp_path / "missing.ipynb")]) == 2
     assert main(["validate", str(bad.with_suffix(".txt"))]) == 2
+
+
+@pytest.mark.slow  # runs nbgrader
+def test_handwritten_course_files_survive_release_and_pass_check(tmp_path):
+    root = mini.make_course(tmp_path / "course")
+    (root / "course" / "guides").mkdir(parents=True)
+    handwritten = {root / "course" / "README.md": "# landing", root / "course" / "glossary.md": "terms",
+                   root / "course" / "guides" / "student.md": "how to"}
+    for path, text in handwritten.items():
+        path.write_text(text)
+    release(root)
+    assert all(path.read_text() == text for path, text in handwritten.items())
+    assert check(root) == []
+    (root / "course" / "notes.md").write_text("stray")  # any other top-level file is still flagged
+    assert [p for p in check(root) if "notes.md" in p and "extra file" in p]

@@ -1,4 +1,5 @@
-"""Every solutions notebook runs top to bottom on the CPU (nbval, lax mode, quick budgets).
+"""Every solutions notebook runs top to bottom on the CPU (nbval, lax mode, quick budgets)
+within the memory budget (peak resident memory of the kernel, read from /proc).
 
 Each notebook runs in its own ``pytest --nbval-lax`` subprocess with
 ``LMKIT_QUICK=1`` and ``LMKIT_DEVICE=cpu``, so the README's single ``pytest``
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from lmkit.course.cost import MEMORY_BUDGET_MIB, run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb"))
@@ -32,5 +35,9 @@ def test_solution_notebook_runs_on_cpu(notebook: Path, tmp_path: Path):
         f"--nbval-cell-timeout={CELL_TIMEOUT}", "-p", "no:cacheprovider", "-q",
         "--rootdir", str(tmp_path), "-c", os.devnull, str(notebook),
     ]
-    result = subprocess.run(command, cwd=notebook.parent, env=env, capture_output=True, text=True, timeout=1800)
+    result, cost = run_measured(command, cwd=notebook.parent, env=env, timeout=1800)
     assert result.returncode == 0, f"{notebook.relative_to(REPO)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+    # The memory budget (issue: <= 1.5 GB when executed for grading/CI), measured on this same run.
+    assert cost.matched, "no kernel process was seen: memory not measured"
+    assert cost.peak_mib <= MEMORY_BUDGET_MIB, (
+        f"{notebook.relative_to(REPO)}: {cost.describe()}, over the {MEMORY_BUDGET_MIB} MiB budget")

@@ -19,6 +19,9 @@ from pathlib import Path
 CONFIG_NAME = "nbgrader_config.py"
 SOURCE_DIR = "solutions"
 RELEASE_DIR = "course"
+# Written by hand, directly under course/: the landing page, the glossary and the guides. They are not
+# generated from solutions/, so `lmkit course check` accepts them and `release` never touches them.
+HANDWRITTEN = frozenset({"README.md", "glossary.md", "guides"})
 
 
 class CourseError(Exception):

