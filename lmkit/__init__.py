@@ -25,13 +25,16 @@ _SUBMODULES = {
     "checks",
     "data",
     "embeddings",
+    "finetuning",
     "generation",
     "hub",
     "layers",
     "models",
+    "pretrained",
+    "pretraining",
     "runtime",
+    "tasks",
     "tokenizers",
-    "training",
     "viz",
 }
 

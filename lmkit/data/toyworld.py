@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 __all__ = ["Country", "Character", "Analogy", "World", "make_world", "generate_corpus",
            "cloze_probes", "true_false_statements", "agreement_examples", "coreference_examples",
            "ClozeProbe", "AgreementExample", "CoreferenceExample",
-           "tokenize_words", "corpus_tokens", "analogy_questions"]
+           "tokenize_words", "corpus_tokens", "analogy_questions", "VERB_PAIRS"]
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def true_false_statements(world: World, n: int, *, seed: int = 0) -> list[tuple[
     return out
 
 
-_VERBS = [("is", "are"), ("was", "were"), ("walks", "walk"), ("sleeps", "sleep")]
+VERB_PAIRS = [("is", "are"), ("was", "were"), ("walks", "walk"), ("sleeps", "sleep")]
 
 
 def agreement_examples(world: World, n: int, *, seed: int = 0,
@@ -339,7 +339,7 @@ def agreement_examples(world: World, n: int, *, seed: int = 0,
         for _ in range(rng.randint(0, max_distractors)):
             tokens += [rng.choice(["near", "with", "behind"]), "the",
                        rng.choice(world.plural_pairs)[int(not plural)]]
-        verb = rng.choice(_VERBS)[int(plural)]
+        verb = rng.choice(VERB_PAIRS)[int(plural)]
         tokens += [verb, "."]
         out.append(AgreementExample(tuple(tokens), 1, len(tokens) - 2, plural))
     return out

@@ -1,0 +1,191 @@
+"""Small supervised tasks built on the toy world, encoded as tensors for a model.
+
+Subject-verb agreement ("the cat near the dogs walks ."): a causal model reads the
+sentence and must give the verb the number of the subject, not of the nouns in
+between. The toy world's :func:`~lmkit.data.toyworld.agreement_examples` always
+makes the distractors the *opposite* number of the subject, which leaves a
+shortcut (the verb disagrees with the last noun); :func:`mix_distractors`
+removes it by drawing each distractor's number at random.
+
+Typical use::
+
+    world = make_world(0)
+    train = mix_distractors(agreement_examples(world, 4000, seed=1), world, seed=2)
+    vocab = agreement_vocabulary(world, train)
+    task = encode_agreement(train, vocab)          # task.input_ids, task.targets, ...
+    ...
+    agreement_accuracy(model(task.input_ids).logits, task)
+    attention_share(out.attentions, task.query_index, task.subject_index)   # (layers, heads)
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import torch
+
+from lmkit.data.toyworld import VERB_PAIRS, AgreementExample, World
+
+__all__ = ["PAD", "AgreementTask", "mix_distractors", "agreement_vocabulary", "encode_agreement",
+           "agreement_accuracy", "attention_share"]
+
+PAD = "[PAD]"
+IGNORE_INDEX = -100  # target value the cross-entropy skips
+
+
+@dataclass(frozen=True)
+class AgreementTask:
+    """Agreement sentences as right-padded tensors (N sentences, longest L tokens).
+
+    input_ids: (N, L) token ids, padded with the id of ``[PAD]`` (0).
+    targets: (N, L) the verb's id at ``query_index``, IGNORE_INDEX (-100) elsewhere:
+        only the verb is predicted, from the token just before it.
+    subject_index, verb_index, query_index: (N,) positions; query = verb - 1.
+    correct_ids, wrong_ids: (N,) the verb in the subject's number and in the other one.
+    lengths: (N,) real lengths. tokens: the N token tuples. vocab: id -> token.
+    """
+
+    input_ids: torch.Tensor
+    targets: torch.Tensor
+    subject_index: torch.Tensor
+    verb_index: torch.Tensor
+    query_index: torch.Tensor
+    correct_ids: torch.Tensor
+    wrong_ids: torch.Tensor
+    lengths: torch.Tensor
+    tokens: tuple[tuple[str, ...], ...]
+    vocab: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return self.input_ids.shape[0]
+
+    def subset(self, index: torch.Tensor | slice) -> "AgreementTask":
+        """The sentences selected by ``index`` (a slice, or a 1-D index/bool tensor)."""
+        picked = range(len(self))[index] if isinstance(index, slice) else torch.arange(len(self))[index].tolist()
+        rows = torch.as_tensor(list(picked), dtype=torch.long)
+        return AgreementTask(self.input_ids[rows], self.targets[rows], self.subject_index[rows],
+                             self.verb_index[rows], self.query_index[rows], self.correct_ids[rows],
+                             self.wrong_ids[rows], self.lengths[rows],
+                             tuple(self.tokens[i] for i in rows.tolist()), self.vocab)
+
+
+def _check_examples(examples: object) -> list[AgreementExample]:
+    if not isinstance(examples, (list, tuple)) or not examples:
+        raise ValueError(f"examples must be a non-empty list of AgreementExample; got {type(examples).__name__}")
+    for e in examples:
+        if not isinstance(e, AgreementExample):
+            raise TypeError(f"examples must hold AgreementExample items; got {type(e).__name__}")
+    return list(examples)
+
+
+def _other_number(world: World) -> dict[str, str]:
+    """noun -> the same noun in the other number ('cat' <-> 'cats')."""
+    pairs = world.plural_pairs
+    return {**{s: p for s, p in pairs}, **{p: s for s, p in pairs}}
+
+
+def mix_distractors(examples: Sequence[AgreementExample], world: World, *, seed: int = 0) -> list[AgreementExample]:
+    """Give every distractor noun a random number (each flipped with probability 1/2).
+
+    The subject, the verb and all positions stay as they are; only nouns after the
+    subject and before the verb change. Then no rule about the distractors predicts
+    the verb: the model has to find the subject.
+    """
+    examples = _check_examples(examples)
+    if not isinstance(world, World):
+        raise TypeError(f"world must be a toyworld.World; got {type(world).__name__}")
+    other = _other_number(world)
+    rng = random.Random(seed)
+    mixed = []
+    for e in examples:
+        tokens = list(e.tokens)
+        for i in range(e.subject_index + 1, e.verb_index):
+            if tokens[i] in other and rng.random() < 0.5:
+                tokens[i] = other[tokens[i]]
+        mixed.append(AgreementExample(tuple(tokens), e.subject_index, e.verb_index, e.plural))
+    return mixed
+
+
+def agreement_vocabulary(world: World, examples: Iterable[AgreementExample] = ()) -> tuple[str, ...]:
+    """``[PAD]`` (id 0), then every noun and verb form of the world and every token of ``examples``, sorted."""
+    if not isinstance(world, World):
+        raise TypeError(f"world must be a toyworld.World; got {type(world).__name__}")
+    words = {w for pair in world.plural_pairs for w in pair} | {w for pair in VERB_PAIRS for w in pair}
+    words |= {tok for e in examples for tok in e.tokens}
+    words.discard(PAD)
+    return (PAD, *sorted(words))
+
+
+def encode_agreement(examples: Sequence[AgreementExample], vocab: Sequence[str]) -> AgreementTask:
+    """Encode ``examples`` with ``vocab`` (from :func:`agreement_vocabulary`) into an AgreementTask."""
+    examples = _check_examples(examples)
+    if not vocab or vocab[0] != PAD:
+        raise ValueError(f"vocab must start with {PAD!r} (id 0); got {list(vocab[:3])!r}")
+    ids = {tok: i for i, tok in enumerate(vocab)}
+    other_verb = {**{s: p for s, p in VERB_PAIRS}, **{p: s for s, p in VERB_PAIRS}}
+    length = max(len(e.tokens) for e in examples)
+    input_ids = torch.zeros(len(examples), length, dtype=torch.long)
+    targets = torch.full((len(examples), length), IGNORE_INDEX, dtype=torch.long)
+    correct, wrong = [], []
+    for row, e in enumerate(examples):
+        unknown = [tok for tok in e.tokens if tok not in ids]
+        if unknown:
+            raise ValueError(f"token {unknown[0]!r} of {' '.join(e.tokens)!r} is not in the vocabulary")
+        verb = e.tokens[e.verb_index]
+        if verb not in other_verb or not 0 <= e.subject_index < e.verb_index:
+            raise ValueError(f"example {' '.join(e.tokens)!r} has no verb after the subject at the given indices")
+        input_ids[row, :len(e.tokens)] = torch.tensor([ids[tok] for tok in e.tokens])
+        targets[row, e.verb_index - 1] = ids[verb]
+        correct.append(ids[verb])
+        wrong.append(ids[other_verb[verb]])
+    verb_index = torch.tensor([e.verb_index for e in examples])
+    return AgreementTask(
+        input_ids=input_ids, targets=targets,
+        subject_index=torch.tensor([e.subject_index for e in examples]),
+        verb_index=verb_index, query_index=verb_index - 1,
+        correct_ids=torch.tensor(correct), wrong_ids=torch.tensor(wrong),
+        lengths=torch.tensor([len(e.tokens) for e in examples]),
+        tokens=tuple(e.tokens for e in examples), vocab=tuple(vocab))
+
+
+def agreement_accuracy(logits: torch.Tensor, task: AgreementTask) -> float:
+    """Share of sentences where, at ``query_index``, the right verb form outscores the wrong one.
+
+    logits: (N, L, vocab) next-token scores for ``task.input_ids``.
+    """
+    if not isinstance(logits, torch.Tensor) or logits.dim() != 3 or logits.shape[:2] != task.input_ids.shape:
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
+        raise ValueError(f"logits must have shape ({len(task)}, {task.input_ids.shape[1]}, vocab); got {shape}")
+    rows = torch.arange(len(task))
+    at_query = logits[rows, task.query_index]                      # (N, vocab)
+    right = at_query.gather(1, task.correct_ids[:, None].to(logits.device))
+    wrong = at_query.gather(1, task.wrong_ids[:, None].to(logits.device))
+    return float((right > wrong).float().mean())
+
+
+def attention_share(attentions: torch.Tensor, query_index: torch.Tensor, key_index: torch.Tensor) -> torch.Tensor:
+    """Mean attention weight from query position q_n to key position k_n, per layer and head.
+
+    attentions: (layers, N, heads, L, Lk) as returned by lmkit's models with
+    ``need_weights=True`` (or (N, heads, L, Lk) for one layer); query_index,
+    key_index: (N,) positions, one pair per sequence. Returns (layers, heads)
+    (or (heads,)): the average over the N sequences of weight[q_n -> k_n].
+    """
+    if not isinstance(attentions, torch.Tensor) or attentions.dim() not in (4, 5):
+        shape = tuple(attentions.shape) if isinstance(attentions, torch.Tensor) else type(attentions).__name__
+        raise ValueError(f"attentions must have shape (layers, N, heads, L, Lk) or (N, heads, L, Lk); got {shape}")
+    single_layer = attentions.dim() == 4
+    weights = attentions[None] if single_layer else attentions
+    n, length, key_length = weights.shape[1], weights.shape[3], weights.shape[4]
+    for name, index, size in (("query_index", query_index, length), ("key_index", key_index, key_length)):
+        if not isinstance(index, torch.Tensor) or index.shape != (n,):
+            shape = tuple(index.shape) if isinstance(index, torch.Tensor) else type(index).__name__
+            raise ValueError(f"{name} must be a tensor of shape ({n},), one position per sequence; got {shape}")
+        if n and (int(index.min()) < 0 or int(index.max()) >= size):
+            raise ValueError(f"{name} must hold positions in [0, {size}); got {index.min()}..{index.max()}")
+    rows = torch.arange(n, device=weights.device)
+    by_sequence = weights.permute(1, 3, 4, 0, 2)                   # (N, L, Lk, layers, heads)
+    picked = by_sequence[rows, query_index.to(weights.device), key_index.to(weights.device)]  # (N, layers, heads)
+    share = picked.mean(dim=0)
+    return share[0] if single_layer else share
