@@ -10,12 +10,13 @@ then the shape, dtype and device, and only then the values. For example::
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 import torch
 from torch import Tensor
 
-__all__ = ["check_tensor", "check_close", "check_probabilities"]
+__all__ = ["check_tensor", "check_close", "check_probabilities", "forbid_calls"]
 
 
 def _shape_text(shape: Any) -> str:
@@ -110,3 +111,90 @@ def check_probabilities(value: Any, name: str, *, dim: int = -1, atol: float = 1
             f"`{name}` should sum to 1 along dim {dim}; the slice at {index or '()'} sums to {sums[index].item():.6g}"
         )
     return value
+
+
+# --- exercises that must not call the reference -----------------------------------------------
+
+
+def _resolve(target: str) -> tuple[Any, str, Any]:
+    """``"torch.nn.functional.one_hot"`` -> (owner object, attribute name, current value)."""
+    import importlib
+
+    if not isinstance(target, str) or "." not in target:
+        raise ValueError(f"expected a dotted name such as 'torch.nn.functional.one_hot'; got {target!r}")
+    parts = target.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        try:
+            owner = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        try:
+            for name in parts[split:-1]:
+                owner = getattr(owner, name)
+            return owner, parts[-1], getattr(owner, parts[-1])
+        except AttributeError:
+            break
+    raise ValueError(f"cannot find {target!r} to forbid it (is the name right?)")
+
+
+@contextmanager
+def forbid_calls(exercise: str, *targets: str, namespace: dict | None = None):
+    """Inside the block, calling any of ``targets`` fails with a message naming the exercise.
+
+    For exercises that ask the learner to write something lmkit or torch already
+    has. Each dotted name is replaced, for the duration of the block, by a function
+    that raises ``AssertionError("this exercise asks you to write one_hot yourself;
+    your code called torch.nn.functional.one_hot")``. Aliases of the same objects
+    in the notebook's namespace (``from torch.nn.functional import one_hot as oh``)
+    are replaced too, except names starting with ``_t_`` (the test cell's own
+    references, captured before the block). A forbidden call that the code
+    swallows with ``try``/``except`` still fails when the block ends. ::
+
+        _t_reference = lme.one_hot(_t_ids, 5)
+        with forbid_calls("one_hot", "torch.nn.functional.one_hot", "lmkit.embeddings.one_hot"):
+            _t_out = one_hot(_t_ids, 5)
+
+    It cannot see references hidden in closures, default arguments or
+    ``functools.partial`` objects made before the block; ``lmkit grade``'s scan
+    of the answer cells flags those for review.
+    """
+    if not isinstance(exercise, str) or not exercise:
+        raise TypeError(f"exercise must be the name of the exercise (a str); got {exercise!r}")
+    if not targets:
+        raise ValueError("forbid_calls needs at least one dotted name to forbid")
+    if namespace is None:
+        import __main__
+
+        namespace = vars(__main__)
+    calls: list[str] = []
+    patched: list[tuple[Any, str, Any]] = []  # (owner or namespace, name, original)
+
+    def stub_for(target: str):
+        def forbidden(*args: Any, **kwargs: Any) -> Any:
+            calls.append(target)
+            raise AssertionError(f"this exercise asks you to write {exercise} yourself; your code called {target}")
+
+        return forbidden
+
+    try:
+        for target in targets:
+            owner, name, original = _resolve(target)
+            stub = stub_for(target)
+            patched.append((owner, name, original))
+            setattr(owner, name, stub)
+            for alias, value in list(namespace.items()):
+                if value is original and not alias.startswith("_t_"):
+                    patched.append((namespace, alias, original))
+                    namespace[alias] = stub
+        yield
+    finally:
+        for owner, name, original in reversed(patched):
+            if owner is namespace:
+                namespace[name] = original
+            else:
+                setattr(owner, name, original)
+    if calls:
+        raise AssertionError(
+            f"this exercise asks you to write {exercise} yourself; your code called {calls[0]} "
+            "(and caught the error)"
+        )

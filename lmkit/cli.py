@@ -5,7 +5,8 @@
     lmkit course release [ASSIGNMENT ...] [--strip]      regenerate course/ from solutions/
     lmkit course check                                   is course/ in sync? (git hook)
     lmkit course strip [ASSIGNMENT ...]                  clear outputs in solutions/
-    lmkit grade SUBMISSIONS [--out DIR] [--assignment A] [--jobs N] [--timeout S]
+    lmkit grade SUBMISSIONS [--out DIR] [--assignment A] [--jobs N] [--timeout S] [--max-time S]
+                [--memory SIZE] [--kernel-prefix CMD] [--no-network]
 
 Exit codes: 0 success; 1 a check or validation failed; 2 usage or setup error.
 Nothing here imports torch.
@@ -78,12 +79,17 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from .course.grade import grade, summary
     from .course.paths import find_course_root
 
+    from .course.integrity import parse_size, split_prefix
+
     root = find_course_root(args.root)
     started = time.perf_counter()
+    done = []
 
     def progress(result) -> None:
+        done.append(result)
         score = "-" if result.score is None else f"{result.score:g}/{result.max_score:g}"
-        print(f"  graded {result.student}: {score} {result.status}", file=sys.stderr, flush=True)
+        print(f"  [{len(done)}] {time.perf_counter() - started:6.0f} s  graded {result.student}: {score} "
+              f"{result.status}", file=sys.stderr, flush=True)
 
     results = grade(
         Path(args.submissions),
@@ -95,6 +101,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         student_timeout=args.max_time,
         keep_workdir=args.keep,
         progress=progress,
+        memory=parse_size(args.memory) or None,
+        kernel_prefix=split_prefix(args.kernel_prefix),
+        no_network=args.no_network,
     )
     print(summary(results))
     print(f"wrote {Path(args.out) / 'grades.csv'} and {Path(args.out) / 'feedback'}/ "
@@ -167,7 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
             "(Canvas smithjane_12345_678901_word-vectors.ipynb, Moodle "
             "'Jane Smith_12345_assignsubmission_file_word-vectors.ipynb',\n<student>_<notebook>.ipynb, "
             "<student>.ipynb) or one .zip per student.\n\nWrites OUT/grades.csv (student, assignment, score, "
-            "max_score, status, notes), OUT/feedback/<student>/ and OUT/logs/."
+            "max_score, status, notes), OUT/feedback/<student>/ and OUT/logs/.\n\nHostile notebooks: each "
+            "student runs in a throw-away folder with an empty HOME; a scan of the answer cells and an\n"
+            "integrity check after the last cell flag tampering (status 'flagged for review', details in notes). "
+            "The kernel runs\nwith your user's rights: for real isolation add --no-network and --memory, or run "
+            "the grader in a container\n(see lmkit/course/integrity.py and the README)."
         ),
     )
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="folder or .zip of submissions")
@@ -176,8 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--jobs", type=_positive_int, default=1, help="students graded in parallel (default 1)")
     grade.add_argument("--timeout", type=_positive_int, default=None,
                        help="seconds per cell (default: nbgrader_config.py's, 60)")
-    grade.add_argument("--max-time", type=float, default=None,
-                       help="seconds per student in total (default: no limit beyond the per-cell timeout)")
+    grade.add_argument("--max-time", type=float, default=1800,
+                       help="seconds per student in total; the whole kernel is killed (default 1800)")
+    grade.add_argument("--memory", default="4G",
+                       help="address-space limit per kernel, e.g. 3G (RLIMIT_AS; default 4G; 0: none)")
+    grade.add_argument("--kernel-prefix", default=None, metavar="CMD",
+                       help="command put in front of each kernel, e.g. 'prlimit --nproc=256' or 'unshare -rn'")
+    grade.add_argument("--no-network", action="store_true",
+                       help="run each kernel without network access (unshare -rn; Linux)")
     grade.add_argument("--keep", action="store_true", help="keep the temporary grading folders (debugging)")
     grade.add_argument("--root", type=Path, default=None, help=root_help)
     grade.set_defaults(handler=_cmd_grade)

@@ -14,15 +14,23 @@ The pipeline, per batch:
 Isolation is the point: a duplicated cell, a dead kernel or an endless loop in
 one notebook changes that student's status and nothing else. The scoring is
 nbgrader's own; this module only arranges files and reads results.
+
+Students are graded ``jobs`` at a time, each by its own nbgrader process and
+kernel (the threads here only wait on them), with ``cpu_count // jobs``
+BLAS/OpenMP threads per kernel. Hostile notebooks: see ``integrity.py`` for the
+guards (throw-away folder, static scan, integrity report, memory limit, kernel
+prefix, output cap) and for what cannot be stopped inside one kernel.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import integrity
 from .notebooks import NotebookError, duplicated_ids, graded_ids, nbgrader_meta, read_notebook
 from .paths import (
     CONFIG_NAME,
@@ -39,11 +48,15 @@ from .paths import (
     assignment_notebooks,
     generate_assignment,
     list_assignments,
+    run_process,
+    subprocess_env,
 )
 from .submissions import Submission, discover, matches_notebook
 
 TIMEOUT_ERRORS = {"CellTimeoutError", "TimeoutError", "KeyboardInterrupt"}
 CSV_COLUMNS = ["student", "assignment", "score", "max_score", "status", "notes"]
+FLAGGED = "flagged for review"
+MAX_LOG_CHARS = 2_000_000
 
 
 @dataclass
@@ -57,6 +70,7 @@ class GradeResult:
     status: str
     notes: list[str] = field(default_factory=list)
     feedback: list[Path] = field(default_factory=list)
+    kernel_memory: int | None = None  # the kernel's peak resident memory (VmHWM), bytes
 
     def row(self) -> dict[str, str]:
         return {
@@ -77,6 +91,20 @@ class Template:
     assignment: str
     notebooks: dict[str, set[str]]  # notebook stem -> its graded cell ids
     max_score: float
+    sources: dict[str, dict] = field(default_factory=dict)  # notebook stem -> instructor notebook
+    files: list[Path] = field(default_factory=list)  # the assignment's non-notebook files
+    folder: Path | None = None  # solutions/<assignment>
+
+
+@dataclass
+class Guards:
+    """Per-batch settings for running hostile code (see integrity.py)."""
+
+    memory: int | None = None  # RLIMIT_AS of each kernel, bytes
+    kernel_prefix: list[str] = field(default_factory=list)
+    no_network: bool = False
+    baseline: Path | None = None  # fingerprints from a fresh interpreter
+    mplconfig: Path | None = None  # a warmed matplotlib cache, copied per student
 
 
 # --- matching notebooks ------------------------------------------------------------
@@ -175,7 +203,37 @@ def build_template(course_root: Path, assignment: str, workdir: Path) -> Templat
     generate_assignment(root, assignment)
     with Gradebook(root.db_url) as gradebook:
         max_score = float(gradebook.find_assignment(assignment).max_score)
-    return Template(root, assignment, source_notebooks(course_root, assignment), max_score)
+    folder = course_root / SOURCE_DIR / assignment
+    sources = {}
+    for path in assignment_notebooks(course_root, assignment):
+        try:
+            sources[path.stem] = read_notebook(path)
+        except (NotebookError, OSError):
+            sources[path.stem] = {}
+    skip = {".ipynb_checkpoints", "__pycache__", "feedback"}
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".ipynb"
+                   and not skip.intersection(p.relative_to(folder).parts) and p.suffix not in (".pyc", ".log"))
+    return Template(root, assignment, source_notebooks(course_root, assignment), max_score, sources, files, folder)
+
+
+def prepare_guards(guards: Guards, workdir: Path) -> Guards:
+    """Take the baseline fingerprints and warm matplotlib's cache, once per batch."""
+    if guards.no_network and not shutil.which("unshare"):
+        raise CourseError("--no-network needs the `unshare` command (util-linux); use --kernel-prefix instead")
+    mplconfig = workdir / "mplconfig"
+    mplconfig.mkdir(parents=True, exist_ok=True)
+    env = subprocess_env(1)
+    env["MPLCONFIGDIR"] = str(mplconfig)
+    try:
+        subprocess.run([sys.executable, "-c", "import matplotlib.pyplot"], env=env, capture_output=True, timeout=300)
+    except (OSError, subprocess.SubprocessError):
+        pass  # each kernel then builds its own font cache
+    baseline = workdir / "baseline.json"
+    try:
+        baseline.write_text(json.dumps(integrity.baseline_fingerprints(env=env)), encoding="utf-8")
+    except (RuntimeError, OSError, subprocess.SubprocessError, ValueError):
+        baseline.write_text("{}", encoding="utf-8")  # no fingerprints: hooks and names are still checked
+    return Guards(guards.memory, list(guards.kernel_prefix), guards.no_network, baseline, mplconfig)
 
 
 # --- one student ------------------------------------------------------------------
@@ -242,6 +300,57 @@ def _timed_out_cells(notebook_path: Path) -> list[str]:
     return cells
 
 
+def _kernel_env(root: Path, threads: int | None, guards: Guards) -> dict[str, str]:
+    """nbgrader's environment, pointing nowhere near the course: empty HOME, PWD in the root."""
+    env = subprocess_env(threads)
+    real_home = Path.home()
+    for name, default in (("LMKIT_CACHE", real_home / ".cache" / "lmkit"),
+                          ("HF_HOME", real_home / ".cache" / "huggingface"),
+                          ("TORCH_HOME", real_home / ".cache" / "torch")):
+        if name not in env and default.is_dir():
+            env[name] = str(default)  # downloads stay usable offline; the cache holds no course files
+    home = root / "home"
+    home.mkdir(exist_ok=True)
+    env.update(HOME=str(home), PWD=str(root), IPYTHONDIR=str(home / ".ipython"))
+    env.pop("OLDPWD", None)
+    if guards.mplconfig is not None:
+        mplconfig = root / "mplconfig"
+        shutil.copytree(guards.mplconfig, mplconfig, dirs_exist_ok=True)
+        env["MPLCONFIGDIR"] = str(mplconfig)
+    # A short runtime dir: unix sockets (--no-network) allow ~100 characters of path.
+    env["JUPYTER_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="lmk-")
+    return env
+
+
+def _install_guards(root: NbgraderRoot, template: Template, guards: Guards, runtime_dir: str) -> Path:
+    """Append the guards to the student's nbgrader_config.py; return the findings folder."""
+    names: dict[str, str] = {}
+    for notebook in template.sources.values():
+        names.update(integrity.protected_names(notebook))
+    findings = root.path / "integrity"
+    prefix = (["unshare", "-rn"] if guards.no_network else []) + list(guards.kernel_prefix)
+    ipc = str(Path(runtime_dir) / "kernel") if guards.no_network else None  # absolute: kernel cwd differs
+    lines = integrity.config_lines(guards.baseline or Path(""), findings, names, guards.memory, prefix, ipc=ipc)
+    with open(root.path / CONFIG_NAME, "a", encoding="utf-8") as config:
+        config.write(lines)
+    return findings
+
+
+def _read_findings(folder: Path) -> tuple[list[str], int | None]:
+    findings: list[str] = []
+    memory: list[int] = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            findings.append(f"unreadable integrity report {path.name}")
+            continue
+        findings += [str(f) for f in data.get("findings", [])]
+        if isinstance(data.get("memory", {}).get("VmHWM"), int):
+            memory.append(data["memory"]["VmHWM"])
+    return findings, max(memory) if memory else None
+
+
 def _read_gradebook(root: NbgraderRoot, assignment: str, student: str) -> tuple[float, float, bool, list[str]]:
     """(score, max score, needs manual grading, notes on lost points) from nbgrader's gradebook."""
     from nbgrader.api import Gradebook
@@ -267,17 +376,35 @@ def grade_student(
     cell_timeout: int | None = None,
     student_timeout: float | None = None,
     threads: int | None = None,
+    guards: Guards | None = None,
 ) -> GradeResult:
     """Autograde one student's notebooks in their own course root; never raises for bad submissions."""
     assignment = template.assignment
+    guards = guards or Guards()
     result = GradeResult(student, assignment, None, template.max_score, "ok")
     for stem, path in files.items():
         problem = precheck(path)
         if problem:
             result.status = problem
             return result
+    review = [
+        reason
+        for stem, path in files.items()
+        for reason in integrity.scan_notebook(path, template.sources.get(stem))
+    ]
 
-    root = template.root.copy_to(workdir)
+    # The student's own root: their notebook, this assignment's gradebook (no solutions) and its
+    # data files. source_directory is a copy of those files, so nothing names solutions/.
+    template_copy = template.root.copy_to(workdir)
+    source = workdir / "source"
+    for path in template.files:
+        target = source / assignment / path.relative_to(template.folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    (source / assignment).mkdir(parents=True, exist_ok=True)
+    root = NbgraderRoot(path=template_copy.path, source=source, config=template_copy.config)
+    env = _kernel_env(root.path, threads, guards)
+    findings_dir = _install_guards(root, template, guards, env["JUPYTER_RUNTIME_DIR"])
     submitted = root.path / "submitted" / slug / assignment
     submitted.mkdir(parents=True)
     for stem, path in files.items():
@@ -287,19 +414,25 @@ def grade_student(
     log_path = out / "logs" / f"{slug}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        run = root.run("autograde", assignment, "--student", slug, "--force",
-                       extra_flags=flags, timeout=student_timeout, threads=threads)
+        command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", slug, "--force",
+                   *root.flags(), *flags]
+        run = run_process(command, cwd=root.path, env=env, timeout=student_timeout)
     except subprocess.TimeoutExpired:
         log_path.write_text(f"autograde stopped after {student_timeout} s\n", encoding="utf-8")
         result.status = f"timeout: over {student_timeout:g} s in total"
+        result.notes += [f"review: {reason}" for reason in review]
         return result
+    finally:
+        shutil.rmtree(env["JUPYTER_RUNTIME_DIR"], ignore_errors=True)
     log = run.stdout + run.stderr
-    log_path.write_text(log, encoding="utf-8")
+    log_path.write_text(log[-MAX_LOG_CHARS:], encoding="utf-8")
+    result.notes += [f"review: {reason}" for reason in review]
 
     autograded = root.path / "autograded" / slug / assignment
     if run.returncode != 0 or not autograded.is_dir():
         result.status = _classify_failure(log)
         return result
+    findings, result.kernel_memory = _read_findings(findings_dir)
 
     result.score, result.max_score, manual, lost = _read_gradebook(root, assignment, slug)
     restored = re.findall(r"Missing grade cell (\S+) encountered", log)
@@ -307,11 +440,14 @@ def grade_student(
     missing = [f"{stem}.ipynb" for stem in template.notebooks if stem not in files]
     result.notes += [f"restored deleted cell {cell}" for cell in restored]
     result.notes += [f"lost points: {', '.join(lost)}"] if lost else []
+    result.notes += [f"integrity: {finding}" for finding in findings]
+    if findings or review:
+        result.status = FLAGGED
     if timed_out:
         result.status = f"timeout in cell {', '.join(timed_out)}"
     elif missing:
         result.status = f"missing notebook: {', '.join(missing)}"
-    elif manual:
+    elif manual and result.status != FLAGGED:
         result.status = "needs manual grading"
 
     feedback_run = root.run("generate_feedback", assignment, "--student", slug, "--force", threads=threads)
@@ -340,12 +476,23 @@ def grade(
     student_timeout: float | None = None,
     keep_workdir: bool = False,
     progress: Callable[[GradeResult], None] | None = None,
+    memory: int | None = None,
+    kernel_prefix: list[str] | None = None,
+    no_network: bool = False,
 ) -> list[GradeResult]:
-    """Grade every submission in ``submissions_path``; write ``out/grades.csv`` and feedback."""
+    """Grade every submission in ``submissions_path``; write ``out/grades.csv`` and feedback.
+
+    ``memory`` caps each kernel's address space (bytes, ``RLIMIT_AS``);
+    ``kernel_prefix`` is a command put in front of each kernel (``["prlimit",
+    "--nproc=64"]``); ``no_network`` runs each kernel in a new, empty network
+    namespace (``unshare -rn``; the kernel then uses unix sockets).
+    """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1; got {jobs}")
     if cell_timeout is not None and cell_timeout < 1:
         raise ValueError(f"timeout must be a positive number of seconds; got {cell_timeout}")
+    if memory is not None and memory < 2**28:
+        raise ValueError(f"memory must be at least 256 MiB (torch alone reserves ~600 MiB); got {memory} bytes")
     out = Path(out).resolve()
     workdir = Path(tempfile.mkdtemp(prefix="lmkit-grade-"))
     try:
@@ -357,6 +504,7 @@ def grade(
         elif assignment not in catalogue:
             raise CourseError(f"unknown assignment {assignment!r}; known: {', '.join(catalogue) or 'none'}")
         template = build_template(course_root, assignment, workdir / "template")
+        guards = prepare_guards(Guards(memory, list(kernel_prefix or []), no_network), workdir / "guards")
         out.mkdir(parents=True, exist_ok=True)
         threads = max(1, (os.cpu_count() or 1) // jobs)
         taken: set[str] = set()
@@ -364,9 +512,16 @@ def grade(
 
         def work(task: tuple[Submission, str]) -> GradeResult:
             submission, slug = task
-            result = _grade_submission(
-                template, submission, slug, workdir / "students" / slug, out, cell_timeout, student_timeout, threads
-            )
+            # Its own temporary folder, deleted as soon as the student is graded: not a sibling of the
+            # other students' folders, and gone before most of them are graded.
+            student_dir = Path(tempfile.mkdtemp(prefix="lmkit-student-", dir=workdir if keep_workdir else None))
+            try:
+                result = _grade_submission(
+                    template, submission, slug, student_dir, out, cell_timeout, student_timeout, threads, guards
+                )
+            finally:
+                if not keep_workdir:
+                    shutil.rmtree(student_dir, ignore_errors=True)
             if progress:
                 progress(result)
             return result
@@ -389,6 +544,7 @@ def _grade_submission(
     cell_timeout: int | None,
     student_timeout: float | None,
     threads: int,
+    guards: Guards | None = None,
 ) -> GradeResult:
     """Match one submission's files, then grade them; every failure becomes a status."""
     base = GradeResult(submission.student, template.assignment, None, template.max_score, "ok", list(submission.notes))
@@ -404,7 +560,7 @@ def _grade_submission(
         return base
     try:
         result = grade_student(template, submission.student, slug, files, workdir, out,
-                               cell_timeout, student_timeout, threads)
+                               cell_timeout, student_timeout, threads, guards)
     except Exception as err:  # a bug or a full disk must not stop the batch
         base.status = f"error: {type(err).__name__}: {err}"[:300]
         return base
