@@ -58,7 +58,7 @@ reference solution in a closure. Against all of that the remedy is isolation
 outside the kernel: grade on a machine or container that holds only the
 released course (``pip install`` lmkit non-editable), with no network
 (``--no-network`` or ``docker run --network none``), memory and process limits,
-and a user that owns nothing else — see the README's instructor section. The
+and a user that owns nothing else — see course/guides/instructor.md, "Hostile notebooks". The
 scan and the report make the easy cheats visible; they are not a sandbox.
 """
 
