@@ -253,35 +253,41 @@ def test_train_steps_validates():
         train_steps(model, [torch.zeros(2, 3, dtype=torch.long)], opt, steps=1, progress=False)
 
 
+def _seed_every_rng(seed):
+    torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+
+
+def _model_and_optimizer():
+    model = _tiny_gpt(dropout=0.2)
+    return model, torch.optim.AdamW(model.parameters(), lr=3e-3)
+
+
+def _batches(data_g):
+    """Random blocks from the data generator; also draws from Python's and NumPy's RNGs."""
+    for x, y in batch_blocks(_stream(), 16, 4, generator=data_g):
+        random.randrange(3), np.random.randint(3)
+        yield x, y
+
+
 def _run(steps, *, resume_at=None, path=None):
     """Train a tiny GPT with dropout (global RNG) on random batches (data generator),
     also drawing from Python's and NumPy's RNGs; optionally stop, save, rebuild, resume."""
-    torch.manual_seed(0)
-    random.seed(0)
-    np.random.seed(0)
-    model = _tiny_gpt(dropout=0.2)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    _seed_every_rng(0)
+    model, opt = _model_and_optimizer()
     data_g = torch.Generator().manual_seed(1)
-
-    def batches():
-        for x, y in batch_blocks(_stream(), 16, 4, generator=data_g):
-            x = x + 0 * random.randrange(3) + 0 * int(np.random.randint(3))  # consume both RNGs
-            yield x, y
-
     if resume_at is None:
-        return train_steps(model, batches(), opt, steps=steps, progress=False), model
-    first = train_steps(model, batches(), opt, steps=resume_at, progress=False)
+        return train_steps(model, _batches(data_g), opt, steps=steps, progress=False), model
+    first = train_steps(model, _batches(data_g), opt, steps=resume_at, progress=False)
     save_checkpoint(path, model, opt, step=resume_at, generators={"data": data_g}, extra={"losses": first})
     # the rest of this run is thrown away: scramble every RNG, build everything anew
-    torch.manual_seed(999)
-    random.seed(999)
-    np.random.seed(999)
-    model = _tiny_gpt(dropout=0.2)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    _seed_every_rng(999)
+    model, opt = _model_and_optimizer()
     data_g = torch.Generator().manual_seed(999)
     info = load_checkpoint(path, model, opt, generators={"data": data_g})
     assert info["step"] == resume_at
-    rest = train_steps(model, batches(), opt, steps=steps - resume_at, progress=False)
+    rest = train_steps(model, _batches(data_g), opt, steps=steps - resume_at, progress=False)
     return info["extra"]["losses"] + rest, model
 
 
@@ -296,24 +302,14 @@ def test_checkpoint_resume_reproduces_uninterrupted_run_exactly(tmp_path):
 def test_checkpoint_without_optimizer_state_differs(tmp_path):
     """The test above can fail: resuming with a fresh optimizer gives a different curve."""
     straight, _ = _run(8)
-    torch.manual_seed(0)
-    random.seed(0)
-    np.random.seed(0)
-    model = _tiny_gpt(dropout=0.2)
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    _seed_every_rng(0)
+    model, opt = _model_and_optimizer()
     data_g = torch.Generator().manual_seed(1)
-
-    def batches():
-        for x, y in batch_blocks(_stream(), 16, 4, generator=data_g):
-            random.randrange(3), np.random.randint(3)
-            yield x, y
-
-    first = train_steps(model, batches(), opt, steps=4, progress=False)
+    first = train_steps(model, _batches(data_g), opt, steps=4, progress=False)
     save_checkpoint(tmp_path / "c.pt", model, None, step=4, generators={"data": data_g})
-    model2 = _tiny_gpt(dropout=0.2)
-    opt2 = torch.optim.AdamW(model2.parameters(), lr=3e-3)
+    model2, opt2 = _model_and_optimizer()
     load_checkpoint(tmp_path / "c.pt", model2, None, generators={"data": data_g})
-    rest = train_steps(model2, batches(), opt2, steps=4, progress=False)
+    rest = train_steps(model2, _batches(data_g), opt2, steps=4, progress=False)
     assert first == straight[:4]
     assert rest != straight[4:]
 
