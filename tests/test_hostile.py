@@ -110,6 +110,20 @@ def test_scan_flags_student_cells_only(tmp_path):
         assert expected in reasons, reasons
 
 
+def test_scan_skips_given_cells_the_student_left_unchanged(tmp_path):
+    """Narrative code the assignment gives may use a forbidden reference; a student's edit of it may not."""
+    setup = ("import torch", {"grade_id": "setup", "locked": True})
+    answer = ("def f():\n    return 1", {"grade_id": "f", "solution": True})
+    test = ('with forbid_calls("f", "torch.nn.functional.one_hot"):\n    f()',
+            {"grade_id": "test_f", "grade": True, "locked": True, "points": 1})
+    given = "ids = torch.tensor([0, 2])\nprint(torch.nn.functional.one_hot(ids, 3))"
+    source = _notebook(setup, answer, test, (given, {}))
+    assert integrity.scan_notebook(recipes.dump(source, tmp_path / "given.ipynb"), source) == []
+    edited = _notebook(setup, answer, test, (given + "\nx = 1", {}))
+    reasons = integrity.scan_notebook(recipes.dump(edited, tmp_path / "edited.ipynb"), source)
+    assert any("mentions a reference the tests forbid" in reason for reason in reasons), reasons
+
+
 def test_protected_names_of_assignment_01():
     notebook = recipes.load(REPO / "solutions" / hostile.ASSIGNMENT / "word-vectors.ipynb")
     names = integrity.protected_names(notebook)

@@ -335,9 +335,13 @@ def scan_notebook(path: Path, source_notebook: dict | None = None) -> list[str]:
 
     ``source_notebook`` (the assignment's notebook) names the helpers the tests
     use and the references they forbid; without it only the generic patterns apply.
+    Unlocked cells that the assignment gives (no nbgrader metadata) and the
+    student left unchanged are the instructor's code, not the student's: skipped.
     """
     notebook = read_notebook(path)
     reference = source_notebook or notebook
+    given = {_code(cell).strip() for cell in (source_notebook or {}).get("cells", [])
+             if cell.get("cell_type") == "code" and not nbgrader_meta(cell)}
     helpers = [name for name in protected_names(reference) if not name.startswith("_")]
     forbidden = sorted(forbidden_references(reference))
     patterns = list(SUSPICIOUS)
@@ -351,7 +355,7 @@ def scan_notebook(path: Path, source_notebook: dict | None = None) -> list[str]:
                          "mentions a reference the tests forbid"))
     found: dict[str, str] = {}
     for cell in notebook.get("cells", []):
-        if not _is_student_code(cell):
+        if not _is_student_code(cell) or (not nbgrader_meta(cell) and _code(cell).strip() in given):
             continue
         code = _without_comments(_code(cell))
         for pattern, reason in patterns:
