@@ -276,3 +276,30 @@ def test_snooping_finds_only_the_students_own_files(graded):
     assert found["prefix_mark"] == "1", found  # --kernel-prefix 'env LMKIT_PREFIX_MARK=1' ran the kernel
     if no_network:
         assert found["interfaces"] == ["lo"], found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", sorted(hostile.REFERENCE_CALLS))
+def test_reference_calls_score_zero_in_later_assignments(tmp_path, assignment):
+    """02, 04 and 05 guard their exercises with forbid_calls too: the cheat loses exactly that exercise."""
+    if assignment not in list_assignments(REPO):
+        pytest.skip(f"no {assignment} in solutions/")
+    release_dir = generate(REPO, [assignment], tmp_path / "release")[assignment]
+    (stem,) = [path.name for path in (REPO / "solutions" / assignment).glob("*.ipynb")]
+    source = recipes.load(REPO / "solutions" / assignment / stem)
+    cheat = hostile.reference_call(assignment)(recipes.load(release_dir / stem), source)
+    recipes.dump(cheat, tmp_path / "submissions" / "cheat" / stem)
+    out = tmp_path / "grades"
+    result = subprocess.run([sys.executable, "-m", "lmkit.cli", "grade", str(tmp_path / "submissions"), "--out", str(out),
+                             "--root", str(REPO), "--timeout", "60"], capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        (row,) = csv.DictReader(handle)
+    _, _, lost_cells = hostile.REFERENCE_CALLS[assignment]
+    points = {recipes._meta(cell)["grade_id"]: float(recipes._meta(cell)["points"]) for cell in recipes.test_cells(source)}
+    for cell in lost_cells:
+        assert f"{cell} 0/" in row["notes"], row
+    assert float(row["score"]) == float(row["max_score"]) - sum(points[cell] for cell in lost_cells), row
+    assert row["status"] == integrity_flagged(), row
+    assert "mentions a reference the tests forbid" in row["notes"], row
+
