@@ -141,14 +141,11 @@ def encode_sentences(
         raise TypeError("sentences must be a list of str")
     if not sentences:
         raise ValueError("sentences must not be empty")
-    pad = tokenizer.pad_token_id
-    ids = torch.full((len(sentences), max_length), pad, dtype=torch.long)
-    for i, sentence in enumerate(sentences):
-        row = tokenizer.encode(sentence)
-        if len(row) > max_length:
+    batch = tokenizer(list(sentences), padding="max_length", max_length=max_length)
+    for i, row in enumerate(batch["input_ids"]):
+        if len(row) > max_length:  # not truncated: a cut-off fact would be a wrong fact
             raise ValueError(f"sentence {i} has {len(row)} tokens with [CLS]/[SEP]; max_length is {max_length}")
-        ids[i, : len(row)] = torch.tensor(row)
-    return ids, (ids != pad).long()
+    return torch.tensor(batch["input_ids"]), torch.tensor(batch["attention_mask"])
 
 
 # ----------------------------------------------------------------------------
