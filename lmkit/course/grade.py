@@ -413,6 +413,7 @@ def grade_student(
     flags = [f"--Execute.timeout={cell_timeout}"] if cell_timeout else []
     log_path = out / "logs" / f"{slug}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    result.notes += [f"review: {reason}" for reason in review]  # whatever happens to the run
     try:
         command = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", slug, "--force",
                    *root.flags(), *flags]
@@ -420,13 +421,11 @@ def grade_student(
     except subprocess.TimeoutExpired:
         log_path.write_text(f"autograde stopped after {student_timeout} s\n", encoding="utf-8")
         result.status = f"timeout: over {student_timeout:g} s in total"
-        result.notes += [f"review: {reason}" for reason in review]
         return result
     finally:
         shutil.rmtree(env["JUPYTER_RUNTIME_DIR"], ignore_errors=True)
     log = run.stdout + run.stderr
     log_path.write_text(log[-MAX_LOG_CHARS:], encoding="utf-8")
-    result.notes += [f"review: {reason}" for reason in review]
 
     autograded = root.path / "autograded" / slug / assignment
     if run.returncode != 0 or not autograded.is_dir():
