@@ -121,7 +121,7 @@ def int_list(name: str, ids: Any) -> list[int]:
     return [int(i) for i in ids]
 
 
-def words(name: str, value: Any) -> Any:
+def word_sequence(name: str, value: Any) -> Any:
     """Reject a plain string where a sequence of words (or sentences) belongs.
 
     Python happily iterates over a str, one character at a time, so
