@@ -221,3 +221,13 @@ def generator(name: str, value: Any):
     if value is not None and not isinstance(value, torch.Generator):
         raise ArgumentTypeError(f"{name} must be a torch.Generator or None; got {type(value).__name__}")
     return value
+
+
+def path(name: str, value: Any):
+    """A str or os.PathLike as a pathlib.Path."""
+    import os
+    from pathlib import Path
+
+    if not isinstance(value, (str, os.PathLike)):
+        raise ArgumentTypeError(f"{name} must be a str or pathlib.Path; got {type(value).__name__}")
+    return Path(value)
