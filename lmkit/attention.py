@@ -1,5 +1,9 @@
 """Attention kernels and multi-head attention.
 
+Backs 02 (attention scores: §3 the weighted average, §5 causal and padding masks,
+§7 online softmax and tiled attention) and 03 §1-2 (queries, keys, values, heads,
+and ``MultiHeadAttention`` as an ``nn.Module``).
+
 Two kernels with identical semantics:
 
 * :func:`scaled_dot_product_attention` -- the readable reference that builds the
@@ -22,14 +26,15 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from lmkit import _validate
+
 Tensor = torch.Tensor
 
 
 # --------------------------------------------------------------------- checks
 def _check_qkv(q: Tensor, k: Tensor, v: Tensor) -> None:
     for name, t in (("q", q), ("k", k), ("v", v)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor; got {type(t).__name__}")
+        _validate.tensor(name, t, "(..., L, d)")
         if t.dim() < 2:
             raise ValueError(f"{name} must have shape (..., L, d); got {tuple(t.shape)}")
         if not t.is_floating_point():
@@ -51,13 +56,26 @@ def _check_mask(mask: Optional[Tensor], Lq: int, Lk: int) -> None:
         raise TypeError(f"mask must be bool (True = attend) or float (added to scores); got {mask.dtype}")
     if mask.dim() < 2 or mask.shape[-1] not in (1, Lk) or mask.shape[-2] not in (1, Lq):
         raise ValueError(f"mask must be broadcastable to (..., {Lq}, {Lk}); got {tuple(mask.shape)}")
+    if mask.is_floating_point() and bool((mask == 1).any()) and bool(((mask == 0) | (mask == 1)).all()):
+        # A float mask is *added* to the scores: 0/1 would shift some scores by 1 and mask nothing.
+        raise ValueError("mask is a float tensor of 0s and 1s, but a float mask is added to the scores "
+                         "(0 = keep, -inf = block); got a 0/1 float mask -- pass mask.bool() (True = may attend)")
+
+
+def _check_causal(is_causal: bool, Lq: int, Lk: int) -> None:
+    """Both kernels refuse the same inputs: with more queries than keys, end-aligned
+    causality would leave the first Lq - Lk queries without any key."""
+    if is_causal and Lq > Lk:
+        raise ValueError(f"is_causal=True needs Lq <= Lk (queries are the last Lq of the Lk positions); "
+                         f"got Lq={Lq}, Lk={Lk}")
 
 
 def causal_mask(L: int, device=None, *, Lk: Optional[int] = None) -> Tensor:
     """Boolean (L, Lk) mask, True where query i may see key j <= i + (Lk - L)."""
-    Lk = L if Lk is None else Lk
-    if L <= 0 or Lk < L:
-        raise ValueError(f"causal_mask needs 0 < L <= Lk; got L={L}, Lk={Lk}")
+    L = _validate.positive_int("L", L)
+    Lk = L if Lk is None else _validate.positive_int("Lk", Lk)
+    if Lk < L:
+        raise ValueError(f"causal_mask needs 0 < L <= Lk; got L={L}, Lk={Lk} (Lk must be >= L)")
     return torch.ones(L, Lk, dtype=torch.bool, device=device).tril(diagonal=Lk - L)
 
 
@@ -75,6 +93,10 @@ def padding_mask(lengths: Optional[Tensor] = None, attention_mask: Optional[Tens
             raise ValueError("attention_mask must hold only 0 (padding) and 1 (token); "
                              f"got values {attention_mask.unique().tolist()[:6]}")
         return attention_mask.bool()[:, None, None, :]
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, (Tensor, list, tuple)):
+        raise _validate.ArgumentTypeError(f"lengths must be a (B,) tensor or list of ints; got {type(lengths).__name__}")
+    if max_len is not None:
+        _validate.non_negative_int("max_len", max_len)
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1 or lengths.numel() == 0:
         raise ValueError(f"lengths must have shape (B,) with B >= 1; got {tuple(lengths.shape)}")
@@ -107,6 +129,8 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Optional
     _check_qkv(q, k, v)
     Lq, Lk = q.shape[-2], k.shape[-2]
     _check_mask(mask, Lq, Lk)
+    _check_causal(is_causal, Lq, Lk)
+    _validate.probability("dropout_p", dropout_p)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     scores = (q @ k.transpose(-2, -1)) * scale                      # (..., Lq, Lk)
     additive = _as_additive(mask, scores.dtype)
@@ -135,10 +159,10 @@ def flash_attention(q: Tensor, k: Tensor, v: Tensor, mask: Optional[Tensor] = No
     exp(m_old - m_new) whenever the max grows. Only (block, block) tiles exist.
     """
     _check_qkv(q, k, v)
-    if block_size <= 0:
-        raise ValueError(f"block_size must be positive; got {block_size}")
+    _validate.positive_int("block_size", block_size)
     Lq, Lk = q.shape[-2], k.shape[-2]
     _check_mask(mask, Lq, Lk)
+    _check_causal(is_causal, Lq, Lk)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
     additive = _as_additive(mask, q.dtype)
     shift = Lk - Lq
@@ -193,6 +217,8 @@ class KVCache:
 
     def update(self, k: Tensor, v: Tensor):
         """Append k, v (B, H, T_new, d_head); return all cached (k, v)."""
+        _validate.tensor("k", k, "(B, H, T, d_head)")
+        _validate.tensor("v", v, "(B, H, T, d_head)")
         if k.dim() != 4 or v.dim() != 4 or k.shape[:-1] != v.shape[:-1]:
             raise ValueError("KVCache expects k, v of shape (B, H, T, d_head) with the same B, H, T; "
                              f"got {tuple(k.shape)}, {tuple(v.shape)}")
@@ -222,7 +248,10 @@ class MultiHeadAttention(nn.Module):
     def __init__(self, d_model: int, num_heads: int, *, bias: bool = True, dropout: float = 0.0,
                  backend: str = "reference") -> None:
         super().__init__()
-        if num_heads <= 0 or d_model % num_heads != 0:
+        _validate.positive_int("d_model", d_model)
+        _validate.positive_int("num_heads", num_heads)
+        _validate.probability("dropout", dropout)
+        if d_model % num_heads != 0:
             raise ValueError(f"d_model must be divisible by num_heads; got d_model={d_model}, num_heads={num_heads}")
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
@@ -247,6 +276,9 @@ class MultiHeadAttention(nn.Module):
                 is_causal: bool = False, need_weights: bool = False, average_weights: bool = False,
                 kv_cache: Optional[KVCache] = None):
         """x (B, Lq, d_model), context (B, Lk, d_model) -> (out (B, Lq, d_model), weights or None)."""
+        _validate.float_tensor("x", x, f"(B, L, {self.d_model})")
+        if context is not None:
+            _validate.float_tensor("context", context, f"(B, Lk, {self.d_model})")
         if x.dim() != 3 or x.shape[-1] != self.d_model:
             raise ValueError(f"x must have shape (B, L, {self.d_model}); got {tuple(x.shape)}")
         if x.shape[1] == 0:

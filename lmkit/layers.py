@@ -1,4 +1,9 @@
-"""Transformer building blocks: feed-forward, Transformer block, positional encodings."""
+"""Transformer building blocks: feed-forward, Transformer block, positional encodings.
+
+Backs 03 §3 (where is each token? sinusoidal, learned and rotary positions) and
+03 §4 (the Transformer block: feed-forward, residuals, LayerNorm), and every model
+of :mod:`lmkit.models`.
+"""
 from __future__ import annotations
 
 import math
@@ -8,6 +13,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from lmkit import _validate
 from lmkit.attention import KVCache, MultiHeadAttention
 
 Tensor = torch.Tensor
@@ -30,7 +36,10 @@ class FeedForward(nn.Module):
     def __init__(self, d_model: int, d_ff: Optional[int] = None, *, activation: str = "gelu",
                  dropout: float = 0.0, bias: bool = True) -> None:
         super().__init__()
-        d_ff = 4 * d_model if d_ff is None else d_ff
+        _validate.positive_int("d_model", d_model)
+        d_ff = 4 * d_model if d_ff is None else _validate.positive_int("d_ff", d_ff)
+        _validate.probability("dropout", dropout)
+        self.d_model = d_model
         self.act = _activation(activation)
         self.activation = activation
         self.fc_in = nn.Linear(d_model, d_ff, bias=bias)
@@ -38,6 +47,7 @@ class FeedForward(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: Tensor) -> Tensor:
+        _check_width(x, self.d_model)
         return self.drop(self.fc_out(self.act(self.fc_in(x))))
 
 
@@ -48,6 +58,8 @@ class TransformerBlock(nn.Module):
                  activation: str = "gelu", dropout: float = 0.0, bias: bool = True,
                  layer_norm_eps: float = 1e-5, backend: str = "reference") -> None:
         super().__init__()
+        _validate.positive_int("d_model", d_model)
+        self.d_model = d_model
         self.norm_first = norm_first
         self.attn = MultiHeadAttention(d_model, num_heads, bias=bias, dropout=dropout, backend=backend)
         self.ffn = FeedForward(d_model, d_ff, activation=activation, dropout=dropout, bias=bias)
@@ -58,6 +70,7 @@ class TransformerBlock(nn.Module):
     def forward(self, x: Tensor, mask: Optional[Tensor] = None, *, is_causal: bool = False,
                 need_weights: bool = False, kv_cache: Optional[KVCache] = None):
         """x (B, L, d_model) -> (x, per-head weights (B, H, L, Lk) or None)."""
+        _check_width(x, self.d_model)  # before the LayerNorm, whose own error names no argument
         def attend(h: Tensor):
             return self.attn(h, mask=mask, is_causal=is_causal, need_weights=need_weights, kv_cache=kv_cache)
         if self.norm_first:
@@ -71,9 +84,17 @@ class TransformerBlock(nn.Module):
         return x, weights
 
 
-def _check_fits(length: int, max_len: int) -> None:
+def _check_width(x: Tensor, d_model: int, name: str = "x") -> None:
+    """A floating (..., d_model) input: long ids or a wrong width fail deep inside torch otherwise."""
+    _validate.float_tensor(name, x, f"(B, L, {d_model})")
+    if x.dim() < 2 or x.shape[-1] != d_model:
+        raise ValueError(f"{name} must have shape (B, L, {d_model}); got {tuple(x.shape)}")
+
+
+def _check_fits(length: int, max_len: int, *, offset: int = 0, name: str = "offset") -> None:
     if length > max_len:
-        raise ValueError(f"sequence of length {length} exceeds the context of {max_len} positions")
+        where = f" ({name} {offset} + {length - offset} new positions)" if offset else f" ({name})"
+        raise ValueError(f"sequence of length {length} exceeds the context of {max_len} positions{where}")
 
 
 class SinusoidalPositionalEncoding(nn.Module):
@@ -81,6 +102,10 @@ class SinusoidalPositionalEncoding(nn.Module):
 
     def __init__(self, d_model: int, max_len: int = 5000) -> None:
         super().__init__()
+        _validate.positive_int("d_model", d_model)
+        if d_model % 2:  # sin and cos come in pairs, one pair per frequency
+            raise ValueError(f"d_model must be a positive even int (one sin/cos pair per frequency); got {d_model}")
+        _validate.positive_int("max_len", max_len)
         position = torch.arange(max_len, dtype=torch.float32)[:, None]
         inv_freq = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=torch.float32) / d_model)
         pe = torch.zeros(max_len, d_model)
@@ -90,9 +115,11 @@ class SinusoidalPositionalEncoding(nn.Module):
         self.max_len = max_len
 
     def forward(self, x: Tensor, offset: int = 0) -> Tensor:
+        _validate.float_tensor("x", x, f"(B, L, {self.pe.shape[1]})")
         if x.dim() != 3 or x.shape[-1] != self.pe.shape[1]:
             raise ValueError(f"x must have shape (B, L, {self.pe.shape[1]}); got {tuple(x.shape)}")
-        _check_fits(offset + x.shape[1], self.max_len)
+        _validate.non_negative_int("offset", offset)
+        _check_fits(offset + x.shape[1], self.max_len, offset=offset, name="offset" if offset else "x")
         return x + self.pe[offset:offset + x.shape[1]].to(x.dtype)
 
 
@@ -101,6 +128,8 @@ class LearnedPositionalEmbedding(nn.Module):
 
     def __init__(self, max_len: int, d_model: int) -> None:
         super().__init__()
+        _validate.positive_int("max_len", max_len)
+        _validate.positive_int("d_model", d_model)
         self.max_len = max_len
         self.embedding = nn.Embedding(max_len, d_model)
 
@@ -109,14 +138,19 @@ class LearnedPositionalEmbedding(nn.Module):
         return self.embedding.weight
 
     def forward(self, L_or_positions: Union[int, Tensor], offset: int = 0) -> Tensor:
-        if isinstance(L_or_positions, int):
-            _check_fits(offset + L_or_positions, self.max_len)
-            positions = torch.arange(offset, offset + L_or_positions, device=self.weight.device)
-        else:
-            positions = L_or_positions
+        """A length L -> the (L, d_model) embeddings of positions offset .. offset+L-1;
+        an integer tensor of positions -> their embeddings, shape (..., d_model)."""
+        _validate.non_negative_int("offset", offset)
+        if isinstance(L_or_positions, Tensor):
+            positions = _validate.int_tensor("L_or_positions", L_or_positions, what="integer positions")
+            if positions.numel() and int(positions.min()) < 0:
+                raise ValueError(f"L_or_positions must be positions >= 0; got {int(positions.min())}")
             if positions.numel() and int(positions.max()) >= self.max_len:
-                _check_fits(int(positions.max()) + 1, self.max_len)
-        return self.embedding(positions)
+                _check_fits(int(positions.max()) + 1, self.max_len, name="L_or_positions")
+            return self.embedding(positions)
+        length = _validate.positive_int("L_or_positions", L_or_positions)
+        _check_fits(offset + length, self.max_len, offset=offset, name="offset" if offset else "L_or_positions")
+        return self.embedding(torch.arange(offset, offset + length, device=self.weight.device))
 
 
 class RotaryEmbedding(nn.Module):
@@ -126,6 +160,8 @@ class RotaryEmbedding(nn.Module):
         super().__init__()
         if not isinstance(head_dim, int) or head_dim <= 0 or head_dim % 2 != 0:
             raise ValueError(f"head_dim must be a positive even int for rotary embeddings; got {head_dim}")
+        _validate.positive_int("max_len", max_len)
+        _validate.positive_number("base", base)
         inv_freq = 1.0 / base ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
         angles = torch.arange(max_len, dtype=torch.float32)[:, None] * inv_freq   # (max_len, head_dim/2)
         angles = torch.cat([angles, angles], dim=-1)
@@ -146,7 +182,7 @@ class RotaryEmbedding(nn.Module):
         if not isinstance(offset, int) or offset < 0:
             raise ValueError(f"offset must be an int >= 0 (the position of the first token); got {offset!r}")
         L = q.shape[-2]
-        _check_fits(offset + L, self.max_len)
+        _check_fits(offset + L, self.max_len, offset=offset, name="offset" if offset else "q")
         cos = self.cos[offset:offset + L].to(q.dtype)
         sin = self.sin[offset:offset + L].to(q.dtype)
         return q * cos + self.rotate_half(q) * sin, k * cos + self.rotate_half(k) * sin
