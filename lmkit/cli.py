@@ -5,6 +5,7 @@
     lmkit course release [ASSIGNMENT ...] [--strip]      regenerate course/ from solutions/
     lmkit course check                                   is course/ in sync? (git hook)
     lmkit course strip [ASSIGNMENT ...]                  clear outputs in solutions/
+    lmkit course mutants [ASSIGNMENT ...] [--verbose]    how strict are the tests? (tests/mutants/)
     lmkit grade SUBMISSIONS [--out DIR] [--assignment A] [--jobs N] [--timeout S] [--max-time S]
                 [--memory SIZE] [--kernel-prefix CMD] [--no-network]
 
@@ -104,6 +105,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         memory=parse_size(args.memory) or None,
         kernel_prefix=split_prefix(args.kernel_prefix),
         no_network=args.no_network,
+        sandbox_mode=args.sandbox,
     )
     print(summary(results))
     print(f"wrote {Path(args.out) / 'grades.csv'} and {Path(args.out) / 'feedback'}/ "
@@ -165,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     strip.add_argument("--root", type=Path, default=None, help=root_help)
     strip.set_defaults(handler=_cmd_strip)
 
+    from .course.mutants import add_cli as _add_mutants_cli  # lmkit course mutants (no torch import)
+
+    _add_mutants_cli(course_commands, root_help)
+
     grade = commands.add_parser(
         "grade",
         help="autograde a folder of submissions with nbgrader",
@@ -177,10 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
             "'Jane Smith_12345_assignsubmission_file_word-vectors.ipynb',\n<student>_<notebook>.ipynb, "
             "<student>.ipynb) or one .zip per student.\n\nWrites OUT/grades.csv (student, assignment, score, "
             "max_score, status, notes), OUT/feedback/<student>/ and OUT/logs/.\n\nHostile notebooks: each "
-            "student runs in a throw-away folder with an empty HOME; a scan of the answer cells and an\n"
-            "integrity check after the last cell flag tampering (status 'flagged for review', details in notes). "
-            "The kernel runs\nwith your user's rights: for real isolation add --no-network and --memory, or run "
-            "the grader in a container\n(see lmkit/course/integrity.py and the README)."
+            "student's code runs in its own bubblewrap sandbox (unprivileged uid, no network, own PID\n"
+            "namespace, a private folder with only their notebook, memory and process limits) and the tests run "
+            "in a\nseparate trusted process that only receives data from it; feedback never shows hidden tests. "
+            "See the\ninstructor guide ('Hostile notebooks') for what is and is not protected."
         ),
     )
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="folder or .zip of submissions")
@@ -188,15 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", default=None, help="assignment name (inferred when there is one)")
     grade.add_argument("--jobs", type=_positive_int, default=1, help="students graded in parallel (default 1)")
     grade.add_argument("--timeout", type=_positive_int, default=None,
-                       help="seconds per cell (default: nbgrader_config.py's, 60)")
+                       help="seconds per notebook cell and per test cell (default 600)")
     grade.add_argument("--max-time", type=float, default=1800,
-                       help="seconds per student in total; the whole kernel is killed (default 1800)")
+                       help="seconds for a student's whole notebook in the sandbox (default 1800); a timeout is "
+                            "graded again alone with 3x longer limits before it is final")
     grade.add_argument("--memory", default="4G",
-                       help="address-space limit per kernel, e.g. 3G (RLIMIT_AS; default 4G; 0: none)")
+                       help="address-space limit of each student's process, e.g. 3G (RLIMIT_AS; default 4G)")
+    grade.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap",
+                       help="bwrap (default): each student in a bubblewrap sandbox; none: run student code as "
+                            "your user (only for code you trust)")
     grade.add_argument("--kernel-prefix", default=None, metavar="CMD",
-                       help="command put in front of each kernel, e.g. 'prlimit --nproc=256' or 'unshare -rn'")
+                       help="with --sandbox none: a command put in front of each student's process")
     grade.add_argument("--no-network", action="store_true",
-                       help="run each kernel without network access (unshare -rn; Linux)")
+                       help="with --sandbox none: no network for student code (unshare -rn); the sandbox never "
+                            "has one")
     grade.add_argument("--keep", action="store_true", help="keep the temporary grading folders (debugging)")
     grade.add_argument("--root", type=Path, default=None, help=root_help)
     grade.set_defaults(handler=_cmd_grade)

@@ -78,3 +78,154 @@ def test_check_probabilities():
         check_probabilities(torch.tensor([1, 0]), "p")
     with pytest.raises(AssertionError, match="expected a torch.Tensor for `p`, got list"):
         check_probabilities([0.5, 0.5], "p")
+
+
+# --- forbid_calls: bans enforced by execution ------------------------------------------------
+
+import functools  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+
+import torch.nn.functional as F  # noqa: E402
+
+import lmkit.embeddings as lme  # noqa: E402
+from lmkit.checks import forbid_calls  # noqa: E402
+
+_ONE_HOT_BAN = ("one_hot", "torch.nn.functional.one_hot", "lmkit.embeddings.one_hot")
+_IDS = torch.tensor([1, 0, 2])
+
+
+def _own_one_hot(ids, n):
+    out = torch.zeros(len(ids), n)
+    out[torch.arange(len(ids)), ids] = 1.0
+    return out
+
+
+def _closure():
+    captured = lme.one_hot
+    return lambda ids, n: captured(ids, n)
+
+
+def _swallowing(ids, n):
+    try:
+        return F.one_hot(ids, n).float()
+    except AssertionError:
+        return _own_one_hot(ids, n)
+
+
+def _in_thread(ids, n):
+    box = {}
+    worker = threading.Thread(target=lambda: box.setdefault("out", lme.one_hot(ids, n)))
+    worker.start()
+    worker.join()
+    return box["out"]
+
+
+_CHEATS = {
+    "direct": lambda ids, n: F.one_hot(ids, n).float(),
+    "the reference itself": lme.one_hot,
+    "closure": _closure(),
+    "partial of a C function": (lambda p: (lambda ids, n: p(ids).float()))(functools.partial(F.one_hot, num_classes=3)),
+    "partial of a Python function": functools.partial(lme.one_hot),
+    "getattr": lambda ids, n: getattr(sys.modules["lmkit.embeddings"], "one" + "_hot")(ids, n),
+    "default argument": lambda ids, n, _f=lme.one_hot: _f(ids, n),
+    "globals": lambda ids, n: globals()["lme"].one_hot(ids, n),
+    "vars": lambda ids, n: vars(lme)["one_hot"](ids, n),
+    "tensor method route": lambda ids, n: torch.nn.functional.__dict__["one_hot"](ids, n).float(),
+    "swallowed error": _swallowing,
+    "a thread": _in_thread,
+    "map": lambda ids, n: torch.stack(list(map(functools.partial(F.one_hot, num_classes=n), ids))).float(),
+}
+
+
+@pytest.mark.parametrize("route", sorted(_CHEATS))
+def test_forbid_calls_sees_every_route(route):
+    with pytest.raises(AssertionError, match=r"write one_hot yourself; your code called (torch.nn.functional|lmkit.embeddings).one_hot"):
+        with forbid_calls(*_ONE_HOT_BAN):
+            _CHEATS[route](_IDS, 3)
+
+
+def test_forbid_calls_worker_usage_and_own_code_passes():
+    """The grader's worker wraps exactly one student call; own code and other torch ops pass."""
+    with forbid_calls(*_ONE_HOT_BAN):
+        result = _own_one_hot(_IDS, 3)
+    check_close(result, lme.one_hot(_IDS, 3), "one_hot")
+    # torch's own internal use of a C function is not the student's call
+    with forbid_calls("log_softmax", "torch.log_softmax", "torch.Tensor.log_softmax"):
+        F.cross_entropy(torch.randn(3, 4), torch.tensor([0, 1, 2]))
+    with pytest.raises(AssertionError, match="your code called torch.Tensor.log_softmax"):
+        with forbid_calls("log_softmax", "torch.log_softmax", "torch.Tensor.log_softmax"):
+            torch.randn(3).log_softmax(0)
+
+
+def test_forbid_calls_modules_and_allow_list():
+    vocab = lme.Vocabulary(["a", "b"], [1, 1])
+    with forbid_calls("analogy", modules=("lmkit.embeddings",), allow=("lmkit.embeddings.Vocabulary",)):
+        vocab.encode(["a", "b"])
+    with pytest.raises(AssertionError, match="write analogy yourself; your code called lmkit.embeddings.cosine_similarity"):
+        with forbid_calls("analogy", modules=("lmkit.embeddings",), allow=("lmkit.embeddings.Vocabulary",)):
+            lme.cosine_similarity(torch.ones(2, 3), torch.ones(3))
+
+
+def test_forbid_calls_is_reusable_nests_and_restores():
+    ban = forbid_calls(*_ONE_HOT_BAN)
+    for _ in range(2):
+        with ban:
+            _own_one_hot(_IDS, 3)
+    with forbid_calls("softmax", "torch.softmax"), ban:
+        _own_one_hot(_IDS, 3)
+    assert sys.getprofile() is None
+    lme.one_hot(_IDS, 3)  # outside the block: allowed
+
+
+def test_forbid_calls_switched_off_fails():
+    with pytest.raises(AssertionError, match="switched off"):
+        with forbid_calls(*_ONE_HOT_BAN):
+            sys.setprofile(None)
+    assert sys.getprofile() is None
+
+
+def test_forbid_calls_bad_arguments():
+    with pytest.raises(TypeError):
+        forbid_calls("", "torch.softmax")
+    with pytest.raises(ValueError):
+        forbid_calls("x")
+    with pytest.raises(ValueError, match="cannot find"):
+        forbid_calls("x", "torch.nn.functional.no_such_function")
+
+
+def test_forbid_calls_overhead_is_small():
+    import time
+
+    x = torch.randn(64, 64)
+
+    def step():
+        for _ in range(200):
+            torch.softmax(x @ x, dim=-1).sum()
+
+    started = time.perf_counter()
+    step()
+    plain = time.perf_counter() - started
+    started = time.perf_counter()
+    with forbid_calls("one_hot", "torch.nn.functional.one_hot"):
+        step()
+    traced = time.perf_counter() - started
+    assert traced < 10 * plain + 0.5, (plain, traced)
+
+
+def test_reference_is_exempt_only_for_the_test_itself():
+    from lmkit.checks import reference
+
+    ref = reference(lme.one_hot)
+    with forbid_calls(*_ONE_HOT_BAN):
+        expected = ref(_IDS, 3)  # the test's own call: allowed
+        got = _own_one_hot(_IDS, 3)
+    check_close(got, expected, "one_hot")
+    with pytest.raises(AssertionError, match="your code called lmkit.embeddings.one_hot"):
+        with forbid_calls(*_ONE_HOT_BAN):
+            _uses_the_tests_reference(ref)
+
+
+_student_cell = {"_IDS": _IDS}
+exec(compile("def _uses_the_tests_reference(ref):\n    return ref(_IDS, 3)\n", "<student cell>", "exec"), _student_cell)
+_uses_the_tests_reference = _student_cell["_uses_the_tests_reference"]  # a student function that found the reference

@@ -1,0 +1,5 @@
+def cooccurrence_matrix(ids, vocab_size, window):
+    counts = torch.zeros(vocab_size, vocab_size, device=ids.device)
+    for k in range(1, window + 1):
+        counts.index_put_((ids[:-k], ids[k:]), torch.ones(len(ids) - k), accumulate=True)
+    return counts

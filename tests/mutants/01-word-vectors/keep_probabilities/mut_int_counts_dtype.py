@@ -1,0 +1,3 @@
+def keep_probabilities(counts, t):
+    f = counts / counts.sum()
+    return torch.sqrt(t / f.clamp(min=1e-30)).clamp(max=1.0).double()

@@ -1,0 +1,3 @@
+def keep_probabilities(counts, t):
+    f = counts.float() / counts.float().sum()
+    return torch.where(counts > 0, torch.sqrt(t / f).clamp(max=1.0), torch.zeros_like(f))

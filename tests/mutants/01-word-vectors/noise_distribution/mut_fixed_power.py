@@ -1,0 +1,3 @@
+def noise_distribution(counts, power=0.75):
+    w = torch.where(counts > 0, counts.float() ** 0.75, torch.zeros(counts.shape))
+    return w / w.sum()

@@ -1,0 +1,3 @@
+def noise_distribution(counts, power=0.75):
+    f = counts.float() / counts.sum()
+    return torch.where(counts > 0, f ** power, torch.zeros(counts.shape))

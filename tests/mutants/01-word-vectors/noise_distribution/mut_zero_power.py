@@ -1,0 +1,3 @@
+def noise_distribution(counts, power=0.75):
+    w = counts.float() ** power
+    return w / w.sum()

@@ -1,0 +1,7 @@
+import torch.nn.functional as F
+
+
+def sgns_loss(center, context, negatives):
+    pos = (center * context).sum(-1)
+    neg = torch.einsum("bkd,bd->bk", negatives, center)
+    return -(torch.log(torch.sigmoid(pos)) + torch.log(torch.sigmoid(-neg)).sum(-1)).mean()

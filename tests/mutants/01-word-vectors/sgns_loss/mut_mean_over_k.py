@@ -1,0 +1,7 @@
+import torch.nn.functional as F
+
+
+def sgns_loss(center, context, negatives):
+    pos = (center * context).sum(-1)
+    neg = torch.einsum("bkd,bd->bk", negatives, center)
+    return -(F.logsigmoid(pos) + F.logsigmoid(-neg).mean(-1)).mean()

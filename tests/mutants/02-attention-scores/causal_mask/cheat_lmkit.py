@@ -1,0 +1,2 @@
+def causal_mask(L, device=None):
+    return lmkit.attention.causal_mask(L, device=device)

@@ -1,0 +1,4 @@
+def causal_mask(L, device=None):
+    if L < 1:
+        raise ValueError("L")
+    return torch.ones(L, L, device=device).tril()

@@ -1,0 +1,2 @@
+def causal_mask(L, device=None):
+    return torch.ones(L, L, dtype=torch.bool, device=device).tril()

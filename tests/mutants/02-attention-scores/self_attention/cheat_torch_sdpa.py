@@ -1,0 +1,6 @@
+def self_attention(x, W_q, W_k, W_v, mask=None):
+    if x.dim() < 2 or any(W.dim() != 2 or W.shape[0] != x.shape[-1] for W in (W_q, W_k, W_v)) or W_q.shape[1] != W_k.shape[1]:
+        raise ValueError("shapes")
+    q, k, v = x @ W_q, x @ W_k, x @ W_v
+    w = stable_softmax(attention_scores(q, k).masked_fill(~mask, -math.inf) if mask is not None else attention_scores(q, k))
+    return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask), w
