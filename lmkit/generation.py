@@ -1,5 +1,8 @@
 """Turning next-token logits into text: filtering, sampling and the decode loop.
 
+Backs 04 §5 (decoding: greedy, temperature, top-k, top-p; Exercise 7, the nucleus
+filter) and 05 §8 (generating after fine-tuning).
+
 A causal language model gives, at every step, a score (logit) for each word of
 the vocabulary. :func:`generate` appends one chosen token at a time:
 
@@ -14,9 +17,12 @@ feeds only the newest token, re-using the keys and values of the earlier ones.
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 import torch
+
+from lmkit import _validate
 
 __all__ = ["top_k_filter", "top_p_filter", "generate"]
 
@@ -69,7 +75,7 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     sort order decides which are kept.
     """
     logits = _check_logits(logits)
-    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 < p <= 1.0:
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 < p <= 1.0:  # NaN fails too
         raise ValueError(f"p must be a number in (0, 1]; got {p!r}")
     if p >= 1.0:
         return logits.clone()  # comparing cumulative sums against 1 would be at the mercy of rounding
@@ -121,7 +127,7 @@ def _next_token_logits(model: CausalLM, ids: torch.Tensor, caches: list | None, 
     return out.logits[:, -1, :], caches
 
 
-def _check_generate_args(input_ids, max_new_tokens, temperature, eos_token_id, vocab_size) -> None:
+def _check_generate_args(input_ids, max_new_tokens, temperature, eos_token_id, vocab_size, top_k, top_p) -> None:
     if not isinstance(input_ids, torch.Tensor):
         raise TypeError(f"input_ids must be a torch.Tensor of shape (B, L); got {type(input_ids).__name__}")
     if input_ids.dtype.is_floating_point or input_ids.dtype == torch.bool:
@@ -130,8 +136,17 @@ def _check_generate_args(input_ids, max_new_tokens, temperature, eos_token_id, v
         raise ValueError(f"input_ids must have shape (B, L) with B, L >= 1; got {tuple(input_ids.shape)}")
     if not isinstance(max_new_tokens, int) or isinstance(max_new_tokens, bool) or max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be an int >= 0; got {max_new_tokens!r}")
-    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature < 0:
-        raise ValueError(f"temperature must be a number >= 0; got {temperature!r}")
+    if (not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or not temperature >= 0
+            or math.isinf(temperature)):
+        raise ValueError(f"temperature must be a number >= 0; got {temperature!r}")  # (NaN fails >= 0)
+    if input_ids.numel() and (int(input_ids.min()) < 0 or int(input_ids.max()) >= vocab_size):
+        bad = int(input_ids.min()) if int(input_ids.min()) < 0 else int(input_ids.max())
+        raise ValueError(f"input_ids must be token ids in [0, {vocab_size}); got {bad}")
+    # checked here, by their names in this call, rather than as k / p inside the filters
+    if top_k is not None and (not _validate.is_int(top_k) or top_k < 1):
+        raise ValueError(f"top_k must be an int >= 1 or None; got {top_k!r}")
+    if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0.0 < top_p <= 1.0):
+        raise ValueError(f"top_p must be a number in (0, 1] or None; got {top_p!r}")
     if eos_token_id is not None and not (isinstance(eos_token_id, int) and 0 <= eos_token_id < vocab_size):
         raise ValueError(f"eos_token_id must be an id in [0, {vocab_size}); got {eos_token_id!r}")
 
@@ -171,7 +186,7 @@ def generate(
     squeeze = isinstance(input_ids, torch.Tensor) and input_ids.dim() == 1
     if squeeze:
         input_ids = input_ids.unsqueeze(0)
-    _check_generate_args(input_ids, max_new_tokens, temperature, eos_token_id, vocab_size)
+    _check_generate_args(input_ids, max_new_tokens, temperature, eos_token_id, vocab_size, top_k, top_p)
 
     was_training = model.training
     model.eval()

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from lmkit._validate import tensor
+from lmkit._validate import finite, tensor
 
 
 def _check_ids(ids: Any, name: str = "ids", *, vocab_size: int | None = None, ndim: int | None = None) -> Tensor:
@@ -40,7 +40,7 @@ def _check_float_matrix(matrix: Any, name: str, *, square: bool = False) -> Tens
         raise ValueError(f"{name} must have shape {expected}; got {tuple(matrix.shape)}")
     if matrix.numel() == 0:
         raise ValueError(f"{name} must not be empty; got shape {tuple(matrix.shape)}")
-    return matrix
+    return finite(name, matrix)  # one NaN would turn every similarity or SVD into NaN
 
 
 def _check_counts(counts: Any, name: str = "counts") -> Tensor:
@@ -50,6 +50,7 @@ def _check_counts(counts: Any, name: str = "counts") -> Tensor:
         raise ValueError(f"{name} must have shape (V,) with V >= 1; got {tuple(counts.shape)}")
     if counts.dtype == torch.bool or counts.dtype.is_complex:
         raise TypeError(f"{name} must hold real numbers; got dtype {counts.dtype}")
+    finite(name, counts)  # a NaN count would silently become probability 0
     if bool((counts < 0).any()):
         raise ValueError(f"{name} must be non-negative; got minimum {counts.min().item()}")
     if float(counts.sum()) <= 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from lmkit._validate import positive_int
+from lmkit._validate import number, positive_int
 from lmkit.embeddings._checks import _check_float_matrix, _check_ids, _check_sentence_ids, _same_sentence
 
 
@@ -67,8 +67,9 @@ def ppmi(counts: Tensor, *, context_smoothing: float | None = 0.75) -> Tensor:
     total = counts.sum()
     if float(total) <= 0:
         raise ValueError("counts must have a positive total; got all zeros")
-    if context_smoothing is not None and not (0 < float(context_smoothing) <= 1):
-        raise ValueError(f"context_smoothing must be in (0, 1] or None; got {context_smoothing}")
+    if context_smoothing is not None:
+        number("context_smoothing", context_smoothing, low=0.0, high=1.0, low_open=True,
+               what="a number in (0, 1] or None")
     p_joint = counts / total
     p_word = counts.sum(dim=1, keepdim=True) / total  # (V, 1)
     context_mass = counts.sum(dim=0, keepdim=True)  # (1, C)

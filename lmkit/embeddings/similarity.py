@@ -76,10 +76,10 @@ def nearest_neighbours(
     positive_int("k", k)
     if isinstance(exclude, str):
         exclude = (exclude,)
-    exclude_ids = [vocab.index(word) for word in exclude]
+    exclude_ids = [vocab.index(word, name="exclude") for word in exclude]
     if isinstance(query, str):
-        exclude_ids.append(vocab.index(query))
-        query_vector = vectors[vocab.index(query)]
+        exclude_ids.append(vocab.index(query, name="query"))
+        query_vector = vectors[vocab.index(query, name="query")]
     elif isinstance(query, Tensor):
         if query.shape != (vectors.shape[1],):
             raise ValueError(f"a query vector must have shape ({vectors.shape[1]},); got {tuple(query.shape)}")
@@ -103,7 +103,7 @@ def analogy(vectors: Tensor, vocab: Vocabulary, a: str, b: str, c: str, k: int =
     """
     _check_vectors(vectors, vocab)
     positive_int("k", k)
-    ids = [vocab.index(word) for word in (a, b, c)]
+    ids = [vocab.index(word, name=name) for name, word in (("a", a), ("b", b), ("c", c))]
     unit = _unit_rows(vectors)
     target = unit[ids[1]] - unit[ids[0]] + unit[ids[2]]
     return _top_k(cosine_similarity(unit, target), vocab, k, ids)

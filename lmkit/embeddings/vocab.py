@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import Tensor
 
-from lmkit._validate import positive_int, word_sequence
+from lmkit._validate import ArgumentTypeError, positive_int, word_sequence
 from lmkit.embeddings._checks import _check_ids
 
 
@@ -57,8 +57,12 @@ class Vocabulary:
         """
         positive_int("min_count", min_count)
         word_sequence("tokens", tokens)  # a str would be counted one character at a time
+        if not isinstance(tokens, Iterable):
+            raise ArgumentTypeError(f"tokens must be a list of words (or of word lists); got {type(tokens).__name__}")
         counter: Counter[str] = Counter()
         for item in tokens:
+            if not isinstance(item, (str, Sequence)):
+                raise ArgumentTypeError(f"tokens must be strings (or lists of strings); got {type(item).__name__}")
             words = [item] if isinstance(item, str) else item
             for word in words:
                 if not isinstance(word, str):
@@ -70,7 +74,7 @@ class Vocabulary:
                     )
                 counter[word] += 1
         if not counter:
-            raise ValueError("cannot build a vocabulary from an empty corpus")
+            raise ValueError("tokens is empty: cannot build a vocabulary from an empty corpus")
         kept = sorted((w for w, c in counter.items() if c >= min_count), key=lambda w: (-counter[w], w))
         if not kept:
             raise ValueError(f"no word occurs at least min_count={min_count} times (most frequent: {counter.most_common(1)[0]})")
@@ -89,19 +93,24 @@ class Vocabulary:
         preview = ", ".join(self.itos[:5])
         return f"Vocabulary({len(self)} words: {preview}{', ...' if len(self) > 5 else ''})"
 
-    def index(self, word: str) -> int:
-        """The id of ``word``; raises UnknownWordError (a KeyError and ValueError) if absent."""
+    def index(self, word: str, *, name: str = "word") -> int:
+        """The id of ``word``; raises UnknownWordError (a KeyError and ValueError) if absent.
+
+        ``name`` is the argument the word came from, for the error message.
+        """
         if not isinstance(word, str):
-            raise TypeError(f"a word must be a str; got {type(word).__name__}")
+            raise TypeError(f"{name} must be a str (a word); got {type(word).__name__}")
         if word not in self.stoi:
-            raise UnknownWordError(f"word {word!r} is not in the vocabulary ({len(self)} words)")
+            where = "" if name == "word" else f"{name}: "
+            raise UnknownWordError(f"{where}word {word!r} is not in the vocabulary ({len(self)} words)")
         return self.stoi[word]
 
     def encode(self, tokens: Sequence[str]) -> Tensor:
         """Map a list of words to a (N,) int64 tensor of ids (an unknown word raises)."""
         if isinstance(tokens, str):
-            raise TypeError("encode expects a list of words, got a str (split it first, e.g. with str.split())")
-        return torch.tensor([self.index(word) for word in tokens], dtype=torch.long)
+            raise TypeError("tokens must be a list of words: encode expects a list of words, got a str "
+                            "(split it first, e.g. with str.split())")
+        return torch.tensor([self.index(word, name=f"tokens[{i}]") for i, word in enumerate(tokens)], dtype=torch.long)
 
     def decode(self, ids: Tensor | Sequence[int]) -> list[str]:
         """Map a (N,) tensor (or list) of ids back to words."""

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from lmkit._validate import generator as check_generator
-from lmkit._validate import positive_int, tensor
+from lmkit._validate import finite, is_int, number, positive_int, positive_number, tensor
 from lmkit.embeddings._checks import _check_counts, _check_ids, _check_sentence_ids, _rand, _same_sentence
 from lmkit.embeddings.vocab import Vocabulary
 
@@ -69,8 +69,7 @@ def keep_probabilities(counts: Tensor, t: float = 1e-4) -> Tensor:
     variant, sqrt(t/f) + t/f.) Returns (V,) float32; never-seen words get 1.
     """
     _check_counts(counts)
-    if not (isinstance(t, (int, float)) and t > 0):
-        raise ValueError(f"t must be a positive number; got {t!r}")
+    positive_number("t", t)
     frequency = counts.float() / counts.float().sum()
     keep = torch.sqrt(t / frequency.clamp(min=torch.finfo(torch.float32).tiny))
     return keep.clamp(max=1.0)
@@ -102,8 +101,7 @@ def noise_distribution(counts: Tensor, power: float = 0.75) -> Tensor:
     float32 probabilities summing to 1 (zero for words with zero count).
     """
     _check_counts(counts)
-    if not isinstance(power, (int, float)) or isinstance(power, bool) or power < 0:
-        raise ValueError(f"power must be a non-negative number; got {power!r}")
+    number("power", power, low=0.0, what="a non-negative number")
     weights = counts.float() ** power
     weights = torch.where(counts > 0, weights, torch.zeros_like(weights))  # 0 ** 0 would be 1
     return weights / weights.sum()
@@ -120,10 +118,13 @@ def sample_negatives(
     tensor("noise", noise)
     if noise.dim() != 1 or noise.numel() == 0 or not noise.dtype.is_floating_point:
         raise ValueError(f"noise must be a (V,) float tensor of probabilities; got shape {tuple(noise.shape)}, dtype {noise.dtype}")
+    finite("noise", noise)
     if bool((noise < 0).any()) or float(noise.sum()) <= 0:
         raise ValueError("noise must be non-negative with a positive sum")
+    if not isinstance(shape, (int, tuple, list)) or isinstance(shape, bool):
+        raise TypeError(f"shape must be an int or a tuple of non-negative ints; got {shape!r}")
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    if any(not isinstance(s, int) or s < 0 for s in shape):
+    if any(not is_int(s) or s < 0 for s in shape):
         raise ValueError(f"shape must be a tuple of non-negative ints; got {shape}")
     check_generator("generator", generator)
     total = math.prod(shape)
@@ -152,6 +153,7 @@ def sgns_loss(center: Tensor, context: Tensor, negatives: Tensor) -> Tensor:
             raise TypeError(f"{name} must be a floating-point tensor; got dtype {value.dtype}")
         if value.dim() != rank:
             raise ValueError(f"{name} must have shape {'(B, d)' if rank == 2 else '(B, K, d)'}; got {tuple(value.shape)}")
+        finite(name, value)  # NaN vectors give a NaN loss and NaN gradients everywhere
     if context.shape != center.shape:
         raise ValueError(f"context must have the shape of center {tuple(center.shape)}; got {tuple(context.shape)}")
     if negatives.shape[0] != center.shape[0] or negatives.shape[2] != center.shape[1]:
@@ -159,6 +161,12 @@ def sgns_loss(center: Tensor, context: Tensor, negatives: Tensor) -> Tensor:
         raise ValueError(f"negatives must have shape ({b}, K, {d}); got {tuple(negatives.shape)}")
     if center.shape[0] == 0:
         raise ValueError("sgns_loss needs a non-empty batch; got B = 0")
+    return _sgns_loss(center, context, negatives)
+
+
+def _sgns_loss(center: Tensor, context: Tensor, negatives: Tensor) -> Tensor:
+    """:func:`sgns_loss` without the checks, for the training loop: the NaN check would
+    cost a device sync per batch."""
     positive_scores = (center * context).sum(dim=-1)  # (B,)
     negative_scores = torch.einsum("bkd,bd->bk", negatives, center)  # (B, K)
     per_example = F.logsigmoid(positive_scores) + F.logsigmoid(-negative_scores).sum(dim=-1)
@@ -184,7 +192,7 @@ class SkipGramModel(nn.Module):
 
     def forward(self, center_ids: Tensor, context_ids: Tensor, negative_ids: Tensor) -> Tensor:
         """center_ids (B,), context_ids (B,), negative_ids (B, K) -> scalar SGNS loss."""
-        return sgns_loss(self.in_embed(center_ids), self.out_embed(context_ids), self.out_embed(negative_ids))
+        return _sgns_loss(self.in_embed(center_ids), self.out_embed(context_ids), self.out_embed(negative_ids))
 
     def word_vectors(self) -> Tensor:
         """The (V, d) centre-word vectors, detached from the graph."""
@@ -204,11 +212,11 @@ def _encode_corpus(corpus: Any, vocab: Vocabulary) -> tuple[Tensor, Tensor]:
         raise TypeError(f"corpus must be a list of sentences or a (N,) id tensor; got {type(corpus).__name__}")
     ids: list[int] = []
     sentence_ids: list[int] = []
-    for number, sentence in enumerate(corpus):
+    for sentence_number, sentence in enumerate(corpus):
         words = sentence.split() if isinstance(sentence, str) else sentence
         known = [vocab.stoi[w] for w in words if w in vocab.stoi]
         ids.extend(known)
-        sentence_ids.extend([number] * len(known))
+        sentence_ids.extend([sentence_number] * len(known))
     if not ids:
         raise ValueError("the corpus is empty (or none of its words is in the vocabulary)")
     return torch.tensor(ids, dtype=torch.long), torch.tensor(sentence_ids, dtype=torch.long)
@@ -245,8 +253,7 @@ def train_sgns(
         raise TypeError(f"vocab must be a lmkit.embeddings.Vocabulary; got {type(vocab).__name__}")
     for name, value in (("dim", dim), ("window", window), ("negatives", negatives), ("epochs", epochs), ("batch_size", batch_size)):
         positive_int(name, value)
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number; got {lr!r}")
+    positive_number("lr", lr)
     device = torch.device(device) if device is not None else torch.device("cpu")
     ids, sentence_ids = _encode_corpus(corpus, vocab)
     ids, sentence_ids = ids.to(device), sentence_ids.to(device)

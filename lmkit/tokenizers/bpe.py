@@ -12,6 +12,7 @@ import heapq
 from collections.abc import Sequence
 
 from lmkit._validate import int_list as _int_list
+from lmkit._validate import non_negative_int as _non_negative_int
 from lmkit.tokenizers.pretokenize import GPT2_SPLIT_PATTERN, _regex_module, _special_pattern, bytes_to_unicode
 
 
@@ -36,6 +37,7 @@ def merge_pair(ids: Sequence[int], pair: tuple[int, int], new_id: int) -> list[i
     if not (isinstance(pair, tuple) and len(pair) == 2):
         raise ValueError(f"pair must be a tuple of two ints; got {pair!r}")
     _int_list("pair", list(pair))
+    _non_negative_int("new_id", new_id)
     merged: list[int] = []
     i = 0
     while i < len(ids):

@@ -193,7 +193,7 @@ class BPETokenizer:
         data = bytearray()
         for i in ids:
             if not 0 <= i < self.vocab_size:
-                raise ValueError(f"id {i} out of range; expected 0 <= id < {self.vocab_size}")
+                raise ValueError(f"id {i} out of range; expected 0 <= id < {self.vocab_size} for every entry of ids")
             token = self.decoder[i]
             if i in self._special_id_set:
                 data.extend(token.encode("utf-8"))

@@ -63,5 +63,5 @@ class CharTokenizer:
         ids = _int_list("ids", ids)
         for i in ids:
             if not 0 <= i < self.vocab_size:
-                raise ValueError(f"id {i} out of range; expected 0 <= id < {self.vocab_size}")
+                raise ValueError(f"id {i} out of range; expected 0 <= id < {self.vocab_size} for every entry of ids")
         return "".join(self.itos[i] for i in ids)

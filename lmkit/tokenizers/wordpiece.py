@@ -191,7 +191,7 @@ class WordPieceTokenizer:
         ids = _int_list("ids", ids)
         for i in ids:
             if not 0 <= i < self.vocab_size:
-                raise ValueError(f"id {i} out of range; expected 0 <= id < {self.vocab_size}")
+                raise ValueError(f"id {i} out of range; expected 0 <= id < {self.vocab_size} for every entry of ids")
         return [self.ids_to_tokens[i] for i in ids]
 
     def _special_ids_required(self) -> tuple[int, int]:
