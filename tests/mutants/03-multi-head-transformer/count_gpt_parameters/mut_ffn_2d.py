@@ -1,0 +1,3 @@
+def count_gpt_parameters(vocab_size, block_size, n_layer, n_embd):
+    d = n_embd
+    return vocab_size * d + block_size * d + n_layer * (4 * (d * d + d) + 4 * d * d + 3 * d + 4 * d) + 2 * d

@@ -1,0 +1,6 @@
+def split_heads(x, num_heads):
+    return x
+
+
+def merge_heads(x):
+    return x

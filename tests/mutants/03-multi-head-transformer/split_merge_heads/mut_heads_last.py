@@ -1,0 +1,12 @@
+def split_heads(x, num_heads):
+    if x.dim() != 3 or x.shape[-1] % num_heads:
+        raise ValueError("shape")
+    B, L, D = x.shape
+    return x.view(B, L, D // num_heads, num_heads).permute(0, 3, 1, 2)
+
+
+def merge_heads(x):
+    if x.dim() != 4:
+        raise ValueError("4-D")
+    B, H, L, dk = x.shape
+    return x.permute(0, 2, 3, 1).reshape(B, L, H * dk)
