@@ -39,7 +39,10 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
-    pytest.mark.timeout(180),
+    # Measured at load 4 on 2 cores: server up in 6 s, the explorer test 8.5 s, the kernel ready in a few
+    # seconds (importing torch: ~9 s on a loaded machine). Every limit below is 10-30x that, so a busy
+    # machine slows the test down but does not fail it.
+    pytest.mark.timeout(900),
 ]
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -94,7 +97,7 @@ def lab_url(tmp_path_factory: pytest.TempPathFactory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_api(url, server, timeout=60)
+        _wait_for_api(url, server, timeout=240)
         yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
@@ -125,7 +128,7 @@ def page(lab_url: str):
 
         page.route("**/*", only_local)
         page.on("pageerror", lambda error: page.errors.append(error.stack or str(error)))
-        page.set_default_timeout(30_000)
+        page.set_default_timeout(120_000)
         try:
             yield page
         finally:
@@ -146,10 +149,10 @@ def run_notebook_until(page, selector: str, attempts: int = 3) -> None:
     just after the first reports idle; cells sent in between are lost, so retry.
     """
     for attempt in range(attempts):
-        page.wait_for_function(KERNEL_READY, timeout=90_000)
+        page.wait_for_function(KERNEL_READY, timeout=240_000)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         try:
-            page.locator(selector).first.wait_for(timeout=25_000)
+            page.locator(selector).first.wait_for(timeout=120_000)
             return
         except sync_api.TimeoutError:
             if attempt == attempts - 1:
@@ -175,8 +178,8 @@ def test_explorer_in_jupyterlab(page, lab_url: str) -> None:
     tokens, weights = notebook_weights()
     expect = sync_api.expect
     page.goto(f"{lab_url}/lab/tree/explorer.ipynb?reset")
-    page.wait_for_function("window.jupyterapp !== undefined", timeout=90_000)
-    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(timeout=90_000)
+    page.wait_for_function("window.jupyterapp !== undefined", timeout=240_000)
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first.wait_for(timeout=240_000)
     run_notebook_until(page, ".lmx-root")
 
     root = page.locator(".lmx-root").first
@@ -213,7 +216,7 @@ def test_explorer_in_jupyterlab(page, lab_url: str) -> None:
     # Pick layer 1: the kernel must answer with that layer's weights (a JS -> Python -> JS round trip).
     before = root.locator(".lmx-heatmap").evaluate("canvas => canvas.toDataURL()")
     root.locator('.lmx-layer[data-layer="1"]').click()
-    expect(root).to_have_attribute("data-loaded-layer", "1", timeout=30_000)
+    expect(root).to_have_attribute("data-loaded-layer", "1", timeout=120_000)
     after = root.locator(".lmx-heatmap").evaluate("canvas => canvas.toDataURL()")
     assert after != before, "the heatmap should be redrawn with layer 1's weights"
 

@@ -22,7 +22,7 @@ MARKER = "lmkit-memory-probe-test"
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="the probe reads /proc (Linux)")
 
 
-def _allocating(mib: int, hold: float = 0.6) -> str:
+def _allocating(mib: int, hold: float = 2.0) -> str:
     """Python code that keeps ``mib`` MiB resident (every byte written) for ``hold`` seconds."""
     return f"import time; block = b'x' * ({mib} * 2**20); time.sleep({hold})"
 
@@ -41,9 +41,9 @@ def test_probe_finds_the_matching_descendant_and_its_peak():
     assert result.returncode == 0, result.stderr
     assert cost.matched
     assert 256 <= cost.kernel_peak_mib < 256 + 96, cost.describe()
-    assert 256 <= cost.tree_peak_mib < 256 + 96, cost.describe()  # held 0.6 s: sampled every 50 ms
+    assert 256 <= cost.tree_peak_mib < 256 + 96, cost.describe()  # held 2 s: sampled every 50 ms, even on a busy machine
     assert cost.peak_mib == max(cost.kernel_peak_mib, cost.tree_peak_mib)
-    assert cost.seconds >= 0.6
+    assert cost.seconds >= 2.0
 
 
 def test_probe_tree_counts_the_kernels_children_but_the_kernel_peak_does_not():

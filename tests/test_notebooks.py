@@ -20,6 +20,8 @@ from lmkit.course.cost import MEMORY_BUDGET_MIB, run_measured
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "solutions").glob("*/*.ipynb"))
+# Quick mode, one core (benchmarks/notebook_cost.py --cpus 1, load ~3): 01 9 s, 02 11 s, 04 30 s, 05 29 s
+# in total, kernel start included. 300 s per cell and 1,800 s per notebook leave 10-60x for a busy machine.
 CELL_TIMEOUT = 300
 
 pytestmark = pytest.mark.slow
