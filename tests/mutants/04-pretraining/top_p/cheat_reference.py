@@ -1,0 +1,2 @@
+def top_p(logits, p):
+    return top_p_filter(logits, p)
