@@ -37,6 +37,7 @@ _SUBMODULES = {
     "runtime",
     "tasks",
     "tokenizers",
+    "training",
     "viz",
 }
 

@@ -1,5 +1,8 @@
 """Fine-tuning an encoder for classification, and measuring the result.
 
+Backs 05 §2 (a classification head on the pooled output; freezing the encoder),
+05 §3 (pretrained vs from scratch) and 05 §4 (evaluation beyond accuracy).
+
 * :class:`ClassificationHead` and :class:`BertClassifier`: a task head on BERT's
   pooled ``[CLS]`` vector, trained with cross-entropy.
 * :func:`freeze_encoder` / :func:`count_trainable`: the "frozen encoder" variant,
@@ -29,6 +32,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
+from lmkit import _validate
 from lmkit.models import BERT
 
 __all__ = [
@@ -59,6 +63,8 @@ def _check_labels(name: str, labels: object) -> torch.Tensor:
         raise TypeError(f"{name} must hold integer class ids; got dtype {labels.dtype}")
     if labels.dim() != 1:
         raise ValueError(f"{name} must have shape (N,); got {tuple(labels.shape)}")
+    if labels.numel() and int(labels.min()) < 0:  # cross-entropy would raise an IndexError naming no argument
+        raise ValueError(f"{name} must be class ids >= 0; got {int(labels.min())}")
     return labels.long()
 
 
@@ -70,12 +76,6 @@ def _check_pair(predictions: object, targets: object) -> tuple[torch.Tensor, tor
     if pred.numel() == 0:
         raise ValueError("predictions and targets must not be empty")
     return pred, gold.to(pred.device)
-
-
-def _check_positive(name: str, value: object, kind: type = int) -> None:
-    ok = isinstance(value, (int, float) if kind is float else int) and not isinstance(value, bool)
-    if not ok or value <= 0:
-        raise ValueError(f"{name} must be a positive {kind.__name__}; got {value!r}")
 
 
 # ----------------------------------------------------------------------------
@@ -96,8 +96,8 @@ class ClassificationHead(nn.Module):
 
     def __init__(self, hidden_size: int, num_labels: int, dropout: float = 0.1) -> None:
         super().__init__()
-        _check_positive("hidden_size", hidden_size)
-        _check_positive("num_labels", num_labels)
+        _validate.positive_int("hidden_size", hidden_size)
+        _validate.positive_int("num_labels", num_labels)
         self.drop = nn.Dropout(dropout)
         self.out = nn.Linear(hidden_size, num_labels)
         nn.init.normal_(self.out.weight, std=0.02)  # BERT's init: starts close to uniform predictions
@@ -199,9 +199,13 @@ def train_classifier(
     from tqdm.auto import tqdm
 
     _check_inputs(input_ids, attention_mask, labels)
-    _check_positive("epochs", epochs)
-    _check_positive("batch_size", batch_size)
-    _check_positive("lr", lr, float)
+    num_labels = getattr(getattr(model, "head", None), "out", None)
+    if isinstance(num_labels, nn.Linear) and int(labels.max()) >= num_labels.out_features:
+        raise ValueError(f"labels must be class ids in [0, {num_labels.out_features}) (the model's num_labels); "
+                         f"got {int(labels.max())}")
+    _validate.positive_int("epochs", epochs)
+    _validate.positive_int("batch_size", batch_size)
+    _validate.positive_number("lr", lr)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("the model has no trainable parameters")
@@ -233,7 +237,7 @@ def predict(
 ) -> torch.Tensor:
     """Arg-max class of every row: (N,) int64 on the CPU. Runs in eval mode (no dropout)."""
     _check_inputs(input_ids, attention_mask)
-    _check_positive("batch_size", batch_size)
+    _validate.positive_int("batch_size", batch_size)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -282,12 +286,10 @@ def precision_recall_f1(
 def confusion_matrix(predictions: torch.Tensor, targets: torch.Tensor, num_labels: int | None = None) -> torch.Tensor:
     """(num_labels, num_labels) int64 counts: entry [i, j] = examples of true class i predicted j."""
     pred, gold = _check_pair(predictions, targets)
-    if pred.min() < 0 or gold.min() < 0:
-        raise ValueError("class ids must be >= 0")
     needed = int(max(pred.max(), gold.max())) + 1
     if num_labels is None:
         num_labels = needed
-    _check_positive("num_labels", num_labels)
+    _validate.positive_int("num_labels", num_labels)
     if needed > num_labels:
         raise ValueError(f"class id {needed - 1} is out of range for num_labels={num_labels}")
     flat = gold * num_labels + pred
@@ -316,12 +318,15 @@ def fit_linear_probe(
     """
     if not isinstance(features, torch.Tensor) or not features.is_floating_point() or features.dim() != 2:
         raise TypeError(f"features must be a float (N, D) tensor; got {getattr(features, 'shape', type(features).__name__)}")
+    _validate.finite("features", features)
     labels = _check_labels("labels", labels)
     if labels.shape[0] != features.shape[0]:
         raise ValueError(f"labels must have shape ({features.shape[0]},); got {tuple(labels.shape)}")
     num_labels = int(labels.max()) + 1 if num_labels is None else num_labels
-    _check_positive("num_labels", num_labels)
-    _check_positive("steps", steps)
+    _validate.positive_int("num_labels", num_labels)
+    if int(labels.max()) >= num_labels:
+        raise ValueError(f"labels must be class ids in [0, {num_labels}) (num_labels); got {int(labels.max())}")
+    _validate.positive_int("steps", steps)
     features = features.detach()
     probe = nn.Linear(features.shape[1], num_labels).to(features.device, features.dtype)
     nn.init.zeros_(probe.weight)

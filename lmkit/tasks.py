@@ -1,5 +1,7 @@
 """Small supervised tasks built on the toy world, encoded as tensors for a model.
 
+Backs 03 §7 (train a tiny model on subject-verb agreement and look inside its heads).
+
 Subject-verb agreement ("the cat near the dogs walks ."): a causal model reads the
 sentence and must give the verb the number of the subject, not of the nouns in
 between. The toy world's :func:`~lmkit.data.toyworld.agreement_examples` always
@@ -154,6 +156,8 @@ def agreement_accuracy(logits: torch.Tensor, task: AgreementTask) -> float:
 
     logits: (N, L, vocab) next-token scores for ``task.input_ids``.
     """
+    if not isinstance(task, AgreementTask):
+        raise TypeError(f"task must be an AgreementTask (from encode_agreement); got {type(task).__name__}")
     if not isinstance(logits, torch.Tensor) or logits.dim() != 3 or logits.shape[:2] != task.input_ids.shape:
         shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else type(logits).__name__
         raise ValueError(f"logits must have shape ({len(task)}, {task.input_ids.shape[1]}, vocab); got {shape}")
@@ -175,6 +179,8 @@ def attention_share(attentions: torch.Tensor, query_index: torch.Tensor, key_ind
     if not isinstance(attentions, torch.Tensor) or attentions.dim() not in (4, 5):
         shape = tuple(attentions.shape) if isinstance(attentions, torch.Tensor) else type(attentions).__name__
         raise ValueError(f"attentions must have shape (layers, N, heads, L, Lk) or (N, heads, L, Lk); got {shape}")
+    if not attentions.is_floating_point():
+        raise TypeError(f"attentions must be floating-point attention weights; got dtype {attentions.dtype}")
     single_layer = attentions.dim() == 4
     weights = attentions[None] if single_layer else attentions
     n, length, key_length = weights.shape[1], weights.shape[3], weights.shape[4]

@@ -29,7 +29,7 @@ def _checkpoint_dir(path: str | Path) -> Path:
         raise TypeError(f"path must be a str or pathlib.Path to a model directory; got {type(path).__name__}")
     directory = Path(path)
     if not directory.is_dir():
-        raise MissingCheckpointFile(f"expected a model directory; {str(directory)!r} is not a directory")
+        raise MissingCheckpointFile(f"path must be a model directory; {str(directory)!r} is not a directory")
     return directory
 
 

@@ -141,6 +141,7 @@ def encode_sentences(
         raise TypeError("sentences must be a list of str")
     if not sentences:
         raise ValueError("sentences must not be empty")
+    _validate.positive_int("max_length", max_length)
     batch = tokenizer(list(sentences), padding="max_length", max_length=max_length)
     for i, row in enumerate(batch["input_ids"]):
         if len(row) > max_length:  # not truncated: a cut-off fact would be a wrong fact

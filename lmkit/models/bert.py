@@ -207,7 +207,7 @@ class BERT(nn.Module):
         batch, length = input_ids.shape
         if length > cfg.max_position_embeddings:
             raise ValueError(
-                f"sequence too long: got {length} tokens, but max_position_embeddings is "
+                f"input_ids is too long: got {length} tokens, but max_position_embeddings is "
                 f"{cfg.max_position_embeddings}"
             )
         if token_type_ids is None:

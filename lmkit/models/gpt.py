@@ -158,7 +158,7 @@ class GPT(nn.Module):
         batch, length = input_ids.shape
         if past + length > cfg.block_size:
             raise ValueError(
-                f"sequence too long: {past} cached + {length} new = {past + length} tokens, "
+                f"input_ids is too long: {past} cached + {length} new = {past + length} tokens, "
                 f"but block_size is {cfg.block_size}"
             )
         mask = self._attention_mask(attention_mask, batch, length, past, input_ids.device)

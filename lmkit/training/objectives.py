@@ -78,6 +78,7 @@ def mask_tokens(
     if input_ids.dtype.is_floating_point or input_ids.dtype == torch.bool or input_ids.is_complex():
         raise TypeError(f"input_ids must hold integer token ids; got dtype {input_ids.dtype}")
     _validate.positive_int("vocab_size", vocab_size)
+    _validate.ids_in_range("input_ids", input_ids, vocab_size)  # an id >= vocab_size would become a label
     if not isinstance(mask_token_id, int) or isinstance(mask_token_id, bool) or not 0 <= mask_token_id < vocab_size:
         raise ValueError(f"mask_token_id must be an int in [0, {vocab_size}); got {mask_token_id!r}")
     if isinstance(mlm_probability, bool) or not isinstance(mlm_probability, (int, float)) or not 0 <= mlm_probability <= 1:
@@ -91,6 +92,9 @@ def mask_tokens(
         if not isinstance(attention_mask, torch.Tensor) or attention_mask.shape != ids.shape:
             got = tuple(attention_mask.shape) if isinstance(attention_mask, torch.Tensor) else type(attention_mask).__name__
             raise ValueError(f"attention_mask must be a tensor of shape {tuple(ids.shape)} like input_ids; got {got}")
+        if attention_mask.numel() and not bool(((attention_mask == 0) | (attention_mask == 1)).all()):
+            raise ValueError(f"attention_mask must hold only 0 (padding) and 1 (token); "
+                             f"got values {attention_mask.unique().tolist()[:6]}")
         candidates &= attention_mask.detach().cpu().bool()
 
     # Three independent draws per position; fixed order keeps the result reproducible.
@@ -137,7 +141,7 @@ def make_nsp_pairs(
     docs = [list(d) for d in documents]
     for i, doc in enumerate(docs):
         if isinstance(doc, str) or not all(isinstance(s, str) for s in doc):
-            raise TypeError(f"document {i} must be a list of str sentences")
+            raise TypeError(f"documents: document {i} must be a list of str sentences")
     _validate.positive_int("n_pairs", n_pairs)
     if n_pairs > MAX_NSP_PAIRS:
         raise ValueError(f"n_pairs must be at most {MAX_NSP_PAIRS:,} (MAX_NSP_PAIRS); got {n_pairs:,}")
