@@ -51,22 +51,22 @@ def is_int(value: Any) -> bool:
     return type(value).__module__ == "numpy" and "int" in type(value).__name__
 
 
+def _int_at_least(name: str, value: Any, low: int, expected: str) -> int:
+    if not is_int(value):
+        raise ArgumentTypeError(f"{name} must be {expected}; got {describe(value)}")
+    if value < low:
+        raise ValueError(f"{name} must be {expected}; got {value!r}")
+    return int(value)
+
+
 def positive_int(name: str, value: Any) -> int:
     """``value`` as an int >= 1 (a size, a count, a number of steps)."""
-    if not is_int(value):
-        raise ArgumentTypeError(f"{name} must be a positive int; got {describe(value)}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(value)
+    return _int_at_least(name, value, 1, "a positive int")
 
 
 def non_negative_int(name: str, value: Any) -> int:
-    """``value`` as an int >= 0 (an offset, a step counter, a seed)."""
-    if not is_int(value):
-        raise ArgumentTypeError(f"{name} must be an int >= 0; got {describe(value)}")
-    if value < 0:
-        raise ValueError(f"{name} must be an int >= 0; got {value!r}")
-    return int(value)
+    """``value`` as an int >= 0 (an offset, a step counter, an id)."""
+    return _int_at_least(name, value, 0, "an int >= 0")
 
 
 def integer(name: str, value: Any) -> int:
