@@ -28,12 +28,12 @@ from typing import Iterable, Sequence
 import torch
 
 from lmkit.data.toyworld import VERB_PAIRS, AgreementExample, World
+from lmkit.models._common import IGNORE_INDEX  # the target value the cross-entropy skips, defined once
 
 __all__ = ["PAD", "AgreementTask", "mix_distractors", "agreement_vocabulary", "encode_agreement",
            "agreement_accuracy", "attention_share"]
 
 PAD = "[PAD]"
-IGNORE_INDEX = -100  # target value the cross-entropy skips
 
 
 @dataclass(frozen=True)

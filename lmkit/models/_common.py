@@ -12,9 +12,7 @@ import torch.nn as nn
 from lmkit._validate import ids_in_range, int_tensor
 from lmkit._validate import tensor as _validate_tensor
 
-IGNORE_INDEX = -100  # label value that the losses skip (padding, unmasked tokens)
-BACKENDS = ("reference", "flash", "torch")  # the attention kernels of lmkit.attention
-ACTIVATIONS = ("gelu", "gelu_tanh", "relu")
+IGNORE_INDEX = -100  # label value that the losses skip (padding, unmasked tokens); the one definition
 
 
 def _check_heads_divide(width_name: str, width: int, num_heads: int) -> None:

@@ -17,9 +17,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from lmkit import _validate
-from lmkit.attention import padding_mask
+from lmkit.attention import BACKENDS, padding_mask
 from lmkit.layers import LearnedPositionalEmbedding, TransformerBlock
-from lmkit.models._common import (BACKENDS, IGNORE_INDEX, _check_heads_divide, _check_same_shape, _check_token_ids,
+from lmkit.models._common import (IGNORE_INDEX, _check_heads_divide, _check_same_shape, _check_token_ids,
                                   _init_gpt2_style, _stack_attentions)
 
 

@@ -19,10 +19,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from lmkit import _validate
-from lmkit.attention import KVCache, causal_mask, padding_mask
-from lmkit.layers import LearnedPositionalEmbedding, TransformerBlock
-from lmkit.models._common import (ACTIVATIONS, BACKENDS, IGNORE_INDEX, _check_heads_divide, 
-                                  _check_token_ids, _init_gpt2_style, _stack_attentions)
+from lmkit.attention import BACKENDS, KVCache, causal_mask, padding_mask
+from lmkit.layers import ACTIVATIONS, LearnedPositionalEmbedding, TransformerBlock
+from lmkit.models._common import IGNORE_INDEX, _check_heads_divide, _check_token_ids, _init_gpt2_style, _stack_attentions
 
 
 @dataclass
