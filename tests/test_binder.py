@@ -8,6 +8,10 @@
   torch line pinned to a build that installs from the local cache), in which the first assignment's
   solutions notebook runs, lmkit loads the real MiniLM, and the instructor-only nbgrader extensions
   are off.
+- ``lmkit start`` gives the same course: the same instructor tools hidden (checked on a real JupyterLab
+  server it configures), the real MiniLM installed with ``--no-deps`` (or a clear note offline), the
+  first unfinished assignment opened and printed.
+- .ci/run runs the README's test command verbatim in a fresh virtual environment, with CI=true.
 """
 
 from __future__ import annotations
@@ -444,3 +448,21 @@ def test_lmkit_start_serves_the_student_course(tmp_path):
     assert student["formgrader"] == 404 and instructor["formgrader"] != 404
     assert f"/lab/tree/{first}" in student["printed"], student["printed"][-3000:]
     assert "No nbgrader_config.py" not in student["printed"]
+
+
+# --- CI (.ci/run) runs the README's test command in a fresh environment --------------------------------
+
+
+def test_ci_runs_the_readme_test_command_in_a_fresh_venv():
+    readme = (REPO / "README.md").read_text()
+    commands = re.findall(r"^python -m pip install .*&& python -m pytest$", readme, re.M)
+    assert len(commands) == 1, "README's quick start has one test command"
+    script = (REPO / ".ci" / "run").read_text()
+    assert os.access(REPO / ".ci" / "run", os.X_OK)
+    assert commands[0] in script, "`.ci/run` must run the README's test command verbatim"
+    venv_at = script.index('-m venv "$venv"')
+    assert venv_at < script.index('. "$venv/bin/activate"') < script.index(commands[0])
+    assert "export CI=true" in script
+    for package in ("chromium", "bubblewrap"):
+        assert package in script
+    assert "5)" in script  # pytest's "no tests collected" is reported, not passed over
