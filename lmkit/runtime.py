@@ -216,4 +216,9 @@ def quick_mode() -> bool:
     return os.environ.get(_QUICK_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
-configure_threads()
+try:  # once, when the first module that needs torch imports this one (see lmkit/__init__.py)
+    configure_threads()
+except ValueError as _err:  # a bad LMKIT_THREADS must not make lmkit unimportable
+    import warnings
+
+    warnings.warn(f"{_err}; torch's thread count is left as it is", RuntimeWarning, stacklevel=2)

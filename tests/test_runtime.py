@@ -174,3 +174,14 @@ def test_threads_configured_whatever_imports_torch(order):
     code += "import lmkit.runtime as r\nprint(torch.get_num_threads(), r._configured)\n"
     assert _threads_in_fresh_python(code, LMKIT_THREADS="1") == "1 1"
     assert _threads_in_fresh_python(code, OMP_NUM_THREADS="1", LMKIT_THREADS="") == "1 1"
+
+
+def test_a_bad_override_warns_instead_of_breaking_the_import():
+    code = ("import warnings\nwarnings.simplefilter('always')\n"
+            "import lmkit.runtime, torch\nprint(lmkit.runtime._configured)\n")
+    environment = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    environment["LMKIT_THREADS"] = "lots"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
+                            cwd=REPO, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "None" and "LMKIT_THREADS='lots'" in result.stderr
