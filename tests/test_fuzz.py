@@ -470,6 +470,15 @@ rows("attention_share.attentions", "attentions", lambda v: _tasks().attention_sh
 rows("agreement_accuracy.task", "task", lambda v: _tasks().agreement_accuracy(torch.randn(1, 2, 3), v),
      {"none": None, "dict": {}})
 
+def _toyworld():
+    import lmkit.data.toyworld as t
+
+    return t
+
+
+rows("corpus_tokens.sentences", "sentences", lambda v: _toyworld().corpus_tokens(v),
+     {"str": "the cat sat", "ints": [1, 2], "none": None})
+
 # Inputs that functions document they accept (and so must not reject).
 ACCEPTED = {
     "generate.input_ids[rank1]": "generate documents that a 1-D (L,) prompt is treated as B = 1",

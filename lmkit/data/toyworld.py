@@ -248,7 +248,14 @@ def tokenize_words(text: str) -> list[str]:
 
 
 def corpus_tokens(sentences: list[str]) -> list[str]:
-    """All tokens of ``sentences`` concatenated, in order."""
+    """All tokens of ``sentences`` (a list of str) concatenated, in order."""
+    if isinstance(sentences, str):  # iterating a str would tokenise it one character at a time
+        raise TypeError(f"sentences must be a list of str, not one str; got {sentences[:40]!r} (wrap it in a list)")
+    if not hasattr(sentences, "__iter__"):
+        raise TypeError(f"sentences must be a list of str; got {type(sentences).__name__}")
+    for i, sentence in enumerate(sentences):
+        if not isinstance(sentence, str):
+            raise TypeError(f"sentences must be a list of str; got {type(sentence).__name__} at index {i}")
     return [tok for s in sentences for tok in tokenize_words(s)]
 
 
