@@ -466,3 +466,82 @@ def test_ci_runs_the_readme_test_command_in_a_fresh_venv():
     for package in ("chromium", "bubblewrap"):
         assert package in script
     assert "5)" in script  # pytest's "no tests collected" is reported, not passed over
+
+
+def test_copies_carry_the_kernels_language_info(tmp_path):
+    """JupyterLab writes the kernel's language_info into a notebook when the kernel starts; a notebook
+    with only {"name": "python"} (as released) then shows as modified before any edit."""
+    from lmkit.course.start import apply, kernel_language_info, match_kernel_language_info, plan
+
+    release = tmp_path / "course"
+    _notebook(release / "01-a" / "a.ipynb", "raise NotImplementedError()")
+    source = json.loads((release / "01-a" / "a.ipynb").read_text())
+    source["metadata"]["language_info"] = {"name": "python"}
+    (release / "01-a" / "a.ipynb").write_text(json.dumps(source))
+    apply(plan(tmp_path / "work", release))
+    copied = json.loads((tmp_path / "work" / "01-a" / "a.ipynb").read_text())
+    info = kernel_language_info()
+    assert copied["metadata"]["language_info"] == info and info["version"] == ".".join(map(str, sys.version_info[:3]))
+    assert info["pygments_lexer"] == "ipython3" and info["codemirror_mode"] == {"name": "ipython", "version": 3}
+    assert copied["cells"] == source["cells"]  # nbgrader's cells and checksums untouched
+    assert match_kernel_language_info(tmp_path / "work" / "01-a" / "a.ipynb") is False  # already right
+    postbuild = (BINDER / "postBuild").read_text()
+    assert "match_kernel_language_info" in postbuild and 'Path("course").glob("*/*.ipynb")' in postbuild
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.slow  # JupyterLab, a kernel and Chromium: about 20 s idle
+@pytest.mark.timeout(900)
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium")
+def test_lmkit_start_in_the_browser(tmp_path):
+    """What a student sees after `lmkit start`: the printed address opens the first assignment (not the
+    Launcher), the kernel starts, the notebook is not marked modified, no nbgrader instructor tools."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from lmkit.course.start import apply, find_release, lab_command, lab_environment, plan, write_student_config
+
+    start_plan = plan(tmp_path / "work", find_release())
+    apply(start_plan)
+    first = start_plan.open_notebook.relative_to(start_plan.target).as_posix()
+    settings = tmp_path / "lab-settings"
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false"}')
+    env = lab_environment(write_student_config(tmp_path / "student-config"))
+    env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "user-config"), JUPYTER_DATA_DIR=str(tmp_path / "user-data"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
+               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"), LMKIT_QUICK="1", LMKIT_DEVICE="cpu")
+    command = lab_command(start_plan, browser=False)
+    command[4:4] = ["--LabApp.expose_app_in_browser=True", "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True"]
+    process, url, log = _serve(command, start_plan.target, env)
+    try:
+        printed = re.search(r"(http://127\.0\.0\.1:\d+/\S*)", "".join(log))
+        assert printed and printed.group(1).split("?")[0] == f"{url}/lab/tree/{first}", "".join(log)[-2000:]
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run"])
+            try:
+                page = browser.new_page()
+                page.set_default_timeout(240_000)  # a cold JupyterLab + kernel on a loaded machine
+                page.goto(url + "/")  # what the student's browser opens: / redirects to the default URL
+                page.wait_for_function("window.jupyterapp?.shell?.currentWidget?.context?.isReady === true")
+                assert page.evaluate("window.jupyterapp.shell.currentWidget.context.path") == first
+                page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext?.session?.kernel"
+                                       "?.status === 'idle'")
+                page.wait_for_timeout(3000)  # JupyterLab updates the metadata just after the kernel info reply
+                assert page.evaluate("window.jupyterapp.shell.currentWidget.context.model.dirty") is False
+                for plugin in STUDENT_OFF_PLUGINS:
+                    assert page.evaluate(f"window.jupyterapp.hasPlugin('@jupyter/nbgrader:{plugin}')") is False
+                assert page.evaluate("window.jupyterapp.hasPlugin('@jupyter/nbgrader:validate-assignment')") is True
+                assert page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 0
+                assert page.locator(".lm-MenuBar-itemLabel", has_text="File").count() == 1
+            finally:
+                browser.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -13,7 +13,9 @@ It gives the same course as the Binder launch (binder/postBuild):
   Nbgrader menu) are off, through a per-launch Jupyter config folder put first on
   ``JUPYTER_CONFIG_PATH``; nothing is written to the user's or the environment's Jupyter config.
   ``LMKIT_INSTRUCTOR=1 lmkit start`` (or plain ``jupyter lab``) keeps them;
-- JupyterLab opens the first assignment with exercises left, and the URL it prints points there.
+- JupyterLab opens the first assignment with exercises left, and the URL it prints points there;
+- the copies carry the kernel's full ``language_info``, so a notebook opens unmodified (JupyterLab
+  otherwise writes it in when the kernel starts, and shows the notebook as changed before any edit).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -120,6 +123,43 @@ def apply(start_plan: StartPlan) -> None:
         destination.parent.mkdir(parents=True, exist_ok=True)
         if not destination.exists():  # re-checked: never clobber a student's file
             shutil.copy2(source, destination)
+            if destination.suffix == ".ipynb":
+                match_kernel_language_info(destination)
+
+
+def kernel_language_info() -> dict:
+    """The ``language_info`` this Python's ipykernel reports (and JupyterLab writes into the notebook)."""
+    try:
+        from ipykernel.ipkernel import IPythonKernel
+
+        info = dict(IPythonKernel.language_info)
+    except Exception:  # no ipykernel here: what it reports, written out
+        info = {"name": "python", "mimetype": "text/x-python", "codemirror_mode": {"name": "ipython", "version": 3},
+                "pygments_lexer": "ipython3", "nbconvert_exporter": "python", "file_extension": ".py"}
+    info["version"] = platform.python_version()
+    return info
+
+
+def match_kernel_language_info(notebook: Path) -> bool:
+    """Give ``notebook`` the kernel's full ``language_info``, so that JupyterLab opens it unmodified.
+
+    The released notebooks carry only ``{"name": "python"}`` (they must not depend on who released
+    them). When the kernel starts, JupyterLab replaces that with the kernel's own description (Python
+    version, lexer, ...), and the change marks a notebook nobody has touched as modified. Cells and
+    nbgrader's checksums are untouched. Returns whether the file changed.
+    """
+    notebook = Path(notebook)
+    try:
+        content = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # JupyterLab will show what is wrong with it
+    metadata = content.setdefault("metadata", {})
+    info = kernel_language_info()
+    if metadata.get("language_info") == info:
+        return False
+    metadata["language_info"] = info
+    notebook.write_text(json.dumps(content, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return True
 
 
 def lab_command(start_plan: StartPlan, browser: bool = True) -> list[str]:
