@@ -89,6 +89,98 @@ def defined_names(source: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+SEEDING = {"manual_seed", "seed", "seed_everything", "set_default_dtype", "filterwarnings", "simplefilter",
+           "use_deterministic_algorithms", "set_num_threads", "set_rng_state"}
+MUTATORS = {"append", "extend", "update", "add", "insert", "pop", "clear", "setdefault", "remove", "sort",
+            "load_state_dict", "train", "eval", "to", "register_buffer", "step", "backward", "zero_grad", "apply"}
+
+
+def _root(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _analyse(tree: ast.Module) -> tuple[set[str], set[str], set[str], bool]:
+    """(names bound at top level, free names read, names changed in place, changes global state)."""
+    import builtins
+
+    bound: set[str] = set()
+    local: set[str] = set()  # loop and comprehension targets, parameters, names inside functions
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            arguments = node.args
+            local |= {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                       *filter(None, [arguments.vararg, arguments.kwarg])]}
+            if not isinstance(node, ast.Lambda):
+                local |= {n.id for sub in node.body for n in ast.walk(sub)
+                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        elif isinstance(node, ast.comprehension):
+            local |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            bound |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                      and not _inside_function(tree, n)}
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    read -= set(dir(builtins))
+    read -= local - bound
+    changed: set[str] = set()
+    global_state = False
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
+            changed.add(_root(node) or "")
+        elif isinstance(node, ast.AugAssign):
+            changed.add(_root(node.target) or "")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in SEEDING:
+            global_state = True
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in SEEDING and not isinstance(node.func.value, ast.Call):
+                global_state = True  # torch.manual_seed(0), not torch.Generator().manual_seed(0)
+            elif node.func.attr in MUTATORS or node.func.attr.endswith("_") and not node.func.attr.startswith("_"):
+                changed.add(_root(node.func.value) or "")
+    return bound, read, changed - {""}, global_state
+
+
+def _inside_function(tree: ast.Module, target: ast.AST) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if any(sub is target for sub in ast.walk(node)):
+                return True
+    return False
+
+
+def needed_cells(cells: list[dict]) -> set[int]:
+    """Indices of the code cells the tests depend on; the rest (plots, demos) the judge skips.
+
+    Test and answer cells always run. A given cell runs if it binds a name that a later
+    running cell reads, changes in place (a method such as ``load_state_dict`` or
+    ``append``, an attribute or item assignment) a name a later running cell reads, or
+    changes global state (``manual_seed``, warning filters). Skipping a cell only saves
+    the judge's time: the student's notebook always runs whole, in the sandbox.
+    """
+    analysed = {}
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        try:
+            analysed[index] = _analyse(ast.parse(cell_source(cell)))
+        except SyntaxError:
+            analysed[index] = (set(), set(), set(), True)
+    needed: set[int] = set()
+    wanted: set[str] = set()
+    for index in sorted(analysed, reverse=True):
+        cell = cells[index]
+        bound, read, changed, global_state = analysed[index]
+        if is_test(cell) or is_answer(cell) or global_state or (bound | changed) & wanted:
+            needed.add(index)
+            wanted |= read
+    return needed
+
+
 class _CellTimeout(BaseException):
     """Raised by the alarm; a BaseException so that ``except Exception`` in a test cannot swallow it."""
 
@@ -108,15 +200,22 @@ def time_limit(seconds: float):
 
 
 def forwarding_forbid_calls(client):
-    """``lmkit.checks.forbid_calls`` for the judge: the ban is applied by the worker, around each call."""
+    """``lmkit.checks.forbid_calls`` for the judge: the ban is applied by the worker, around each call.
 
-    @contextmanager
-    def forbid_calls(exercise, *targets, namespace=None, **options):
-        client.bans.append(((exercise, *targets), dict(options)))
-        try:
-            yield
-        finally:
-            client.bans.pop()
+    A ban object may be entered several times, like the real one.
+    """
+
+    class forbid_calls:  # noqa: N801 - stands in for lmkit.checks.forbid_calls
+        def __init__(self, exercise, *targets, namespace=None, **options):
+            self.ban = ((exercise, *targets), dict(options))
+
+        def __enter__(self):
+            client.bans.append(self.ban)
+            return self
+
+        def __exit__(self, *exc_info):
+            client.bans.remove(self.ban)
+            return False
 
     return forbid_calls
 
@@ -128,6 +227,7 @@ class Judge:
         self.namespace = self.module.__dict__
         self.verdicts: dict[str, dict] = {}
         self.given_errors: list[str] = []
+        self.given_seconds: dict[int, float] = {}
 
     def prepare(self) -> None:
         import lmkit.checks
@@ -139,8 +239,10 @@ class Judge:
 
     def run(self) -> dict:
         self.prepare()
-        for index, cell in enumerate(self.notebook.get("cells", [])):
-            if cell.get("cell_type") != "code":
+        cells = self.notebook.get("cells", [])
+        needed = needed_cells(cells)
+        for index, cell in enumerate(cells):
+            if cell.get("cell_type") != "code" or index not in needed:
                 continue
             source = cell_source(cell)
             if is_test(cell):
@@ -153,12 +255,15 @@ class Judge:
         return self.verdicts
 
     def _exec(self, index: int, source: str) -> None:
+        from .protocol import WALL_FACTOR
+
         code = compile(source, f"<instructor cell {index}>", "exec")
-        with time_limit(self.cell_timeout):
+        with time_limit(self.cell_timeout * WALL_FACTOR):  # the student's share is limited in CPU time
             exec(code, self.namespace)  # noqa: S102 - the instructor's own cells
 
     def run_given(self, index: int, source: str) -> None:
         sink = io.StringIO()
+        started = time.monotonic()
         try:
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
                 self._exec(index, source)
@@ -166,6 +271,8 @@ class Judge:
             if isinstance(err, (KeyboardInterrupt, SystemExit)):
                 raise
             self.given_errors.append(f"cell {index}: {type(err).__name__}: {str(err)[:300]}")
+        finally:
+            self.given_seconds[index] = round(time.monotonic() - started, 2)
 
     def bind_answers(self, names: list[str]) -> None:
         from .proxy import CallTimeout, WorkerGone
@@ -222,11 +329,13 @@ def main(argv: list[str]) -> int:
             report["tests"] = judge.run()
         finally:
             report["given_errors"] = judge.given_errors
+            report["given_seconds"] = judge.given_seconds
     except Exception:  # noqa: BLE001 - the grader reads a missing verdict as a failed test
         report["crash"] = traceback.format_exc()[-4000:]
     finally:
         report["events"], report["worker_failures"] = client.events, client.failures
-        report["worker_starts"] = client.starts
+        report["worker_starts"] = client.launches
+        report["worker_died"] = client.died
         client.close()
     Path(spec["verdicts"]).write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     return 0

@@ -29,6 +29,9 @@ import struct
 from typing import Any
 
 TAG = "__lmkit_wire__"
+# Time limits are on CPU time, which a busy machine does not stretch; WALL_FACTOR times the
+# limit in wall-clock time only catches code that waits without computing (a sleep).
+WALL_FACTOR = 10
 MAX_FRAME = 512 * 2**20  # bytes: a frame larger than this is a broken or hostile peer
 MAX_DEPTH = 64
 _HEADER = struct.Struct(">Q")

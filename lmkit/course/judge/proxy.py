@@ -64,6 +64,32 @@ def remote_exception(error: dict) -> BaseException:
         return RuntimeError(message)
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process ``pid`` and all its descendants (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read().decode("ascii", "replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) "
+        if len(fields) < 15:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        cpu[int(entry)] = sum(int(f) for f in fields[11:15]) / ticks  # utime stime cutime cstime
+    total, stack = 0.0, [pid]
+    while stack:
+        current = stack.pop()
+        total += cpu.get(current, 0.0)
+        stack += children.get(current, [])
+    return total
+
+
 class _Pickler(pickle.Pickler):
     """Pickles a request for the worker.
 
@@ -86,15 +112,40 @@ class _Pickler(pickle.Pickler):
             return _leaf_copy, (obj.detach(),)
         if isinstance(obj, types.ModuleType):
             return importlib.import_module, (obj.__name__,)
-        if isinstance(obj, types.FunctionType) and id(obj) not in self._functions and (
-                obj.__module__ == "__main__" or "<locals>" in obj.__qualname__ or obj.__name__ == "<lambda>"):
+        if isinstance(obj, types.FunctionType) and id(obj) not in self._functions and _by_value(obj):
             self._functions.add(id(obj))
             names = _global_names(obj.__code__)
             scope = {n: obj.__globals__[n] for n in names if n in obj.__globals__ and obj.__globals__[n] is not obj}
-            closure = tuple(cell.cell_contents for cell in obj.__closure__ or ())
+            closure = tuple(_CLASS_CELL if name == "__class__" else cell.cell_contents
+                            for name, cell in zip(obj.__code__.co_freevars, obj.__closure__ or ()))
             return _make_function, (marshal.dumps(obj.__code__), scope, obj.__name__, obj.__defaults__,
                                     obj.__kwdefaults__, closure)
+        if isinstance(obj, type) and obj.__module__ == "__main__" and id(obj) not in self._functions:
+            # A class a test cell defined (a scripted model): rebuilt in the worker from its dict.
+            self._functions.add(id(obj))
+            attrs = {k: v for k, v in vars(obj).items() if k not in ("__dict__", "__weakref__")}
+            return _make_class, (obj.__name__, obj.__bases__, attrs)
         return NotImplemented
+
+
+_CLASS_CELL = "__lmkit_class_cell__"  # stands for the `__class__` cell of a method that calls super()
+
+
+def _by_value(function: types.FunctionType) -> bool:
+    return function.__module__ in ("__main__", "__judge__") or "<locals>" in function.__qualname__ \
+        or function.__name__ == "<lambda>"
+
+
+def _make_class(name: str, bases: tuple, attrs: dict) -> type:
+    """Worker side: a class of the judge's rebuilt; methods using super() get their `__class__` cell."""
+    cls = type(name, bases, dict(attrs))
+    for value in attrs.values():
+        function = value.__func__ if isinstance(value, (staticmethod, classmethod)) else value
+        if isinstance(function, types.FunctionType) and function.__closure__:
+            for cell in function.__closure__:
+                if isinstance(cell.cell_contents, str) and cell.cell_contents == _CLASS_CELL:
+                    cell.cell_contents = cls
+    return cls
 
 
 def _global_names(code: types.CodeType) -> set[str]:
@@ -145,6 +196,11 @@ class WorkerClient:
         self.ready = False
         self.ready_deadline = 0.0
         self.proxies: dict[tuple[int, int], Remote] = {}
+        self.launches = 0  # processes actually started (``starts`` also counts refusals to restart)
+        self.died = False  # the notebook's process ended while running the notebook
+        self.started = 0.0
+        self.cpu_budget: float | None = None
+        self.cpu_start = 0.0
 
     # --- the process -------------------------------------------------------------------------
 
@@ -154,6 +210,7 @@ class WorkerClient:
             raise WorkerGone("your notebook's process was stopped and is not restarted again "
                              f"(started {self.starts} times)")
         self.starts += 1
+        self.launches += 1
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
@@ -174,10 +231,13 @@ class WorkerClient:
         self.ready_deadline = time.monotonic() + self.ready_timeout
 
     def _await_ready(self) -> None:
+        self.started, self.cpu_budget = time.monotonic(), None  # the notebook's cells have their own limits
         try:
             ready = protocol.load_reply(self._read(self.ready_deadline))
         except (CallTimeout, ChannelError) as err:
+            self.died = isinstance(err, ChannelError)
             self.kill()
+            self.starts = self.max_starts  # the same notebook would only stop the same way again
             self.events.append(f"the notebook did not finish running in the sandbox ({err})")
             raise WorkerGone(f"your notebook did not finish running within {self.ready_timeout:g} s "
                              "in the grader, or its process died") from None
@@ -222,13 +282,18 @@ class WorkerClient:
     # --- frames with deadlines ---------------------------------------------------------------
 
     def _wait(self, fd: int, deadline: float, write: bool = False) -> None:
+        """Wait for ``fd``; CallTimeout past ``deadline`` (wall) or past the CPU budget of this request."""
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise CallTimeout(f"your code did not answer within {self.call_timeout:g} s")
-            ready = select.select([] if write else [fd], [fd] if write else [], [], remaining)
+                raise CallTimeout(f"your code did not answer within {deadline - self.started:.0f} s")
+            ready = select.select([] if write else [fd], [fd] if write else [], [], min(remaining, 0.5))
             if ready[0] or ready[1]:
                 return
+            if self.cpu_budget is not None and self.process is not None:
+                used = tree_cpu_seconds(self.process.pid) - self.cpu_start
+                if used > self.cpu_budget:
+                    raise CallTimeout(f"your code used more than {self.cpu_budget:g} s of CPU time")
 
     def _read(self, deadline: float) -> bytes:
         header = self._read_exactly(8, deadline)
@@ -267,7 +332,9 @@ class WorkerClient:
                    "grad": torch.is_grad_enabled(), "rng": torch.get_rng_state(), "py_rng": random.getstate(),
                    **extra}
         payload = _dump(message)  # a TypeError here is the test's problem, not the worker's
-        deadline = time.monotonic() + self.call_timeout
+        self.started = time.monotonic()
+        deadline = self.started + self.call_timeout * protocol.WALL_FACTOR
+        self.cpu_budget, self.cpu_start = self.call_timeout, tree_cpu_seconds(self.process.pid)
         try:
             self._write(payload, deadline)
             reply = protocol.load_reply(self._read(deadline))

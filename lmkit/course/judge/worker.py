@@ -229,14 +229,15 @@ def _changes(item: Any, old: Any) -> Any:
 
     if isinstance(item, torch.Tensor):
         data, shape, dtype = old
-        if item.shape == shape and item.dtype == dtype and torch.equal(item.detach(), data):
-            return None
+        if item.shape == shape and item.dtype == dtype and (item.is_meta or torch.equal(item.detach(), data)):
+            return None  # (a meta tensor has no values to change)
         return {"tensor": item.detach().clone()}
     if isinstance(item, torch.nn.Module):
         state, flags, modes = old
         now = item.state_dict(keep_vars=True)
         changed = {k: v.detach().clone() for k, v in now.items()
-                   if k not in state or v.shape != state[k].shape or not torch.equal(v.detach(), state[k])}
+                   if k not in state or v.shape != state[k].shape
+                   or not v.is_meta and not torch.equal(v.detach(), state[k])}
         grads = [p.grad.detach().clone() if p.grad is not None else None for p in item.parameters()]
         return {"state": changed, "requires_grad": [p.requires_grad for p in item.parameters()],
                 "training": [m.training for m in item.modules()], "grads": grads}
@@ -270,22 +271,34 @@ def _error(err: BaseException) -> dict:
 # --- running the notebook ----------------------------------------------------------------
 
 
-def _alarm(signum, frame):
-    raise TimeoutError("the cell ran past the grader's time limit")
+def _cpu_alarm(signum, frame):
+    raise TimeoutError("the cell used more CPU time than the grader's limit")
 
 
-def run_cells(shell, sources: list[str], cell_timeout: float) -> list[dict]:
+def _wall_alarm(signum, frame):
+    raise TimeoutError("the cell waited longer than the grader's limit")
+
+
+def run_cells(shell, cells: list[dict], cell_timeout: float) -> list[dict]:
+    """Each cell under two limits: ``cell_timeout`` s of CPU time, and WALL_FACTOR times that of wall time."""
+    from .protocol import WALL_FACTOR
+
     failures = []
-    signal.signal(signal.SIGALRM, _alarm)
-    for index, source in enumerate(sources):
-        signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+    signal.signal(signal.SIGPROF, _cpu_alarm)
+    signal.signal(signal.SIGALRM, _wall_alarm)
+    for index, cell in enumerate(cells):
+        source = str(cell.get("source", "")) if isinstance(cell, dict) else str(cell)
+        signal.setitimer(signal.ITIMER_PROF, cell_timeout)
+        signal.setitimer(signal.ITIMER_REAL, cell_timeout * WALL_FACTOR)
         try:
             result = shell.run_cell(source, store_history=False, silent=False)
         finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
         error = result.error_in_exec or result.error_before_exec
         if error is not None:
-            failures.append({"cell": index, **_error(error)})
+            name = cell.get("name") if isinstance(cell, dict) else None
+            failures.append({"cell": index, "name": str(name or f"#{index}"), **_error(error)})
     return failures
 
 
@@ -308,13 +321,13 @@ def main(argv: list[str]) -> int:
     apply_limits([a for a in argv if a.startswith("--limit=")])
     argv = [a for a in argv if not a.startswith("--limit=")]
     cells_path, read_fd, write_fd, cell_timeout = argv[0], int(argv[1]), int(argv[2]), float(argv[3])
-    sources = json.loads(open(cells_path, encoding="utf-8").read())
+    cells = json.loads(open(cells_path, encoding="utf-8").read())
     os.environ.setdefault("MPLBACKEND", "Agg")
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
     _WORKER = Worker(shell, read_fd, write_fd)
-    failures = run_cells(shell, sources, cell_timeout)
+    failures = run_cells(shell, cells, cell_timeout)
     sys.stdout.flush()
     from .protocol import dump_reply, write_frame
 
