@@ -86,6 +86,9 @@ _share_cpus_between_workers()
 
 def pytest_xdist_auto_num_workers(config):
     """``-n auto``: the CPUs we may really use, bounded by memory; 0 (no workers) on one CPU."""
+    fixed = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip()
+    if fixed.isdigit():  # xdist's own override, which this hook would otherwise shadow
+        return int(fixed)
     workers = _available_cpus()
     memory = _memory_gib()
     if memory is not None:
