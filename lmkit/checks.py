@@ -277,8 +277,9 @@ class _Ban:
                 else:
                     self.module_prefixes.append((os.path.realpath(file), module_name, home))
             for attr, value in list(vars(module).items()):
-                if attr.startswith("__") or not str(getattr(value, "__module__", "") or "").startswith(home):
-                    continue  # only the module's own functions and lmkit's re-exports, not `from torch import ...`
+                owner_module = str(getattr(value, "__module__", "") or "")
+                if attr.startswith("__") or not (owner_module == module_name or owner_module.startswith(module_name + ".")):
+                    continue  # the module's own functions (and its submodules'), not what it imports to use
                 if isinstance(value, (types.FunctionType, type)) and not isinstance(value, types.ModuleType):
                     for code in _codes_of(value):
                         self.codes.setdefault(code, (f"{module_name}.{attr}", home))

@@ -1,0 +1,7 @@
+def classification_logits(encoder, head, input_ids, attention_mask):
+    if not isinstance(encoder, BERT):
+        raise TypeError("BERT")
+    if head.in_features != encoder.config.hidden_size:
+        raise ValueError("width")
+    out = encoder(input_ids, attention_mask=attention_mask, compute_heads=False)
+    return head(out.last_hidden_state[:, 0])

@@ -1,0 +1,6 @@
+def classification_logits(encoder, head, input_ids, attention_mask):
+    if not isinstance(encoder, BERT):
+        raise TypeError("BERT")
+    if head.in_features != encoder.config.hidden_size:
+        raise ValueError("width")
+    return head(encoder(input_ids, compute_heads=False).pooled_output)

@@ -1,0 +1,2 @@
+def cosine_similarity_matrix(embeddings):
+    return embeddings @ embeddings.T

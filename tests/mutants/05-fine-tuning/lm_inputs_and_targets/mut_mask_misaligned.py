@@ -1,0 +1,2 @@
+def lm_inputs_and_targets(input_ids, attention_mask):
+    return input_ids[:, :-1], input_ids[:, 1:].masked_fill(attention_mask[:, :-1] == 0, -100)

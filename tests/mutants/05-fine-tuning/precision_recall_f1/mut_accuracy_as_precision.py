@@ -1,0 +1,9 @@
+def precision_recall_f1(predictions, targets, positive=1):
+    if predictions.shape != targets.shape:
+        raise ValueError("shape")
+    tp = int(((predictions == positive) & (targets == positive)).sum())
+    fn = int(((predictions != positive) & (targets == positive)).sum())
+    p = float((predictions == targets).float().mean())
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return float(p), float(r), float(f)
