@@ -217,7 +217,7 @@ _KIND_CACHE: dict[str, str] = {}
 
 
 def _kind_of_file(filename: str) -> str:
-    """'lmkit', 'torch' (or another top-level package in site-packages), 'stdlib' or 'user'."""
+    """'lmkit', 'torch' (or another top-level package in site-packages), 'stdlib', 'grader', 'checks' or 'user'."""
     kind = _KIND_CACHE.get(filename)
     if kind is not None:
         return kind
@@ -229,6 +229,8 @@ def _kind_of_file(filename: str) -> str:
         path = os.path.realpath(filename)
         if path == _CHECKS_FILE:
             kind = "checks"
+        elif path.startswith(_LMKIT + "course" + os.sep):
+            kind = "grader"  # lmkit's grading machinery (a worker calling the student's function): looked through
         elif path.startswith(_LMKIT):
             kind = "lmkit"
         else:
@@ -259,6 +261,7 @@ class _Ban:
         self.calls: list[str] = []
         self.frame: Any = None
         self.paused = 0
+        self.raised = False
         for target in targets:
             owner, name, value = _resolve(target)
             if isinstance(value, types.ModuleType):
@@ -414,6 +417,7 @@ def _torch_mode_class():
                     hit = ban.c_target(func)
                     if hit is not None and ban.by_student(caller, hit[1]):
                         ban.record(hit[0])
+                        ban.raised = True
                         raise AssertionError(ban.message(hit[0]))
             return func(*args, **kwargs)
 
@@ -492,6 +496,7 @@ class forbid_calls:  # noqa: N801 - used as a context manager, named like one
         ban.module_cache = self._ban.module_cache
         ban.frame = sys._getframe(1)
         ban.paused = 0
+        ban.raised = False
         if not _ACTIVE:
             _STATE["previous"] = sys.getprofile()
             _STATE["previous_threading"] = getattr(threading, "_profile_hook", None)
@@ -522,7 +527,7 @@ class forbid_calls:  # noqa: N801 - used as a context manager, named like one
                 except Exception:  # the student's code left the mode stack in a different state
                     hooked = False
         if ban.calls:
-            message = ban.message(ban.calls[0])
+            message = ban.message(ban.calls[0], caught=exc_type is None and ban.raised)
             if exc_type is not None and issubclass(exc_type, AssertionError) and str(exc).startswith(
                     f"this exercise asks you to write {ban.exercise} yourself"):
                 return False

@@ -229,3 +229,38 @@ def test_reference_is_exempt_only_for_the_test_itself():
 _student_cell = {"_IDS": _IDS}
 exec(compile("def _uses_the_tests_reference(ref):\n    return ref(_IDS, 3)\n", "<student cell>", "exec"), _student_cell)
 _uses_the_tests_reference = _student_cell["_uses_the_tests_reference"]  # a student function that found the reference
+
+
+def _compiled(source: str, filename: str, **names):
+    namespace = dict(names)
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+def test_forbid_calls_in_a_grading_worker():
+    """The grader's worker: `with forbid_calls(...): result = student_function(*args)` around one call,
+    the student's code compiled from a cell, the worker's own frames inside lmkit/course/."""
+    import os
+
+    import lmkit
+
+    worker_file = os.path.join(os.path.dirname(lmkit.__file__), "course", "fake_worker.py")
+    worker = _compiled(
+        "def run(ban, fn, *args):\n"
+        "    with forbid_calls(*ban):\n"
+        "        return call(fn, *args)\n"
+        "def call(fn, *args):\n"
+        "    return fn(*args)\n",
+        worker_file, forbid_calls=forbid_calls)
+    cell = _compiled(
+        "def honest(ids, n):\n"
+        "    out = torch.zeros(len(ids), n)\n"
+        "    out[torch.arange(len(ids)), ids] = 1.0\n"
+        "    return out\n"
+        "def delegating(ids, n):\n"
+        "    return F.one_hot(ids, n).float()\n",
+        "<cell 7>", torch=torch, F=F)
+    check_close(worker["run"](_ONE_HOT_BAN, cell["honest"], _IDS, 3), lme.one_hot(_IDS, 3), "one_hot")
+    for cheat in (cell["delegating"], lme.one_hot, functools.partial(lme.one_hot)):
+        with pytest.raises(AssertionError, match="this exercise asks you to write one_hot yourself; your code called"):
+            worker["run"](_ONE_HOT_BAN, cheat, _IDS, 3)

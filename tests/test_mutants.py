@@ -42,3 +42,19 @@ def test_mutation_corpus(assignment):
     print(format_table(outcomes))
     surprises = [o.describe() for o in outcomes if not o.as_expected]
     assert not surprises, f"{len(surprises)} of {len(outcomes)} variants not as expected:\n" + "\n".join(surprises)
+
+
+def test_build_submission_swaps_one_answer(tmp_path):
+    """The lead's sample through the real `lmkit grade`: a released notebook, every answer solved, one variant."""
+    from lmkit.course.mutants import build_submission, scan_variant
+    from lmkit.course.notebooks import nbgrader_meta
+
+    assignment = ASSIGNMENTS[0]
+    variant = next(v for v in load_variants(REPO, assignment) if v.kind == "cheat")
+    path = build_submission(REPO, assignment, variant.grade_id, variant.source, tmp_path / "submission.ipynb")
+    notebook = read_notebook(path)
+    answers = {nbgrader_meta(c)["grade_id"]: "".join(c["source"]) for c in notebook["cells"] if nbgrader_meta(c).get("solution")}
+    assert answers[variant.grade_id] == variant.source
+    assert all("NotImplementedError" not in text and "BEGIN SOLUTION" not in text for text in answers.values())
+    assert not any("BEGIN HIDDEN TESTS" in "".join(c["source"]) for c in notebook["cells"]), "the release has no hidden tests"
+    assert isinstance(scan_variant(REPO, assignment, variant.grade_id, variant.source), list)
