@@ -106,6 +106,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         kernel_prefix=split_prefix(args.kernel_prefix),
         no_network=args.no_network,
         sandbox_mode=args.sandbox,
+        retry_factor=args.retry_factor,
     )
     print(summary(results))
     print(f"wrote {Path(args.out) / 'grades.csv'} and {Path(args.out) / 'feedback'}/ "
@@ -198,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--max-time", type=float, default=1800,
                        help="seconds for a student's whole notebook in the sandbox (default 1800); a timeout is "
                             "graded again alone with 3x longer limits before it is final")
+    grade.add_argument("--retry-factor", type=float, default=3.0,
+                       help="a student who timed out is graded again alone with limits this many times longer "
+                            "(default 3)")
     grade.add_argument("--memory", default="4G",
                        help="address-space limit of each student's process, e.g. 3G (RLIMIT_AS; default 4G)")
     grade.add_argument("--sandbox", choices=("bwrap", "none"), default="bwrap",

@@ -1,25 +1,28 @@
-"""Grade a folder of student submissions with nbgrader, one student at a time.
+"""Grade a folder of student submissions, one student at a time, each in a sandbox.
 
 The pipeline, per batch:
 
 1. find the submissions (``submissions.discover``) and the assignment;
 2. build a *template* course root: ``nbgrader generate_assignment`` writes the
-   assignment (cells, points, checksums) into a fresh gradebook;
-3. per student, in isolation: copy the template (config + gradebook) into the
-   student's own root, put their notebook in ``submitted/``, run nbgrader's
-   ``autograde`` and ``generate_feedback`` as subprocesses, read the score from
-   that root's gradebook (``nbgrader.api.Gradebook``);
+   assignment (cells, points, checksums, hidden tests) into a fresh gradebook;
+3. per student: the static scan (``integrity.py``); then, per notebook, the
+   student's code cells run in a bubblewrap sandbox (``judge/sandbox.py``,
+   ``judge/worker.py``) while the judge (``judge/judge.py``), a trusted process
+   outside it, runs the instructor's notebook with the student's functions reached
+   through a data-only channel and decides each test; nbgrader's ``autograde``
+   then records those verdicts (``judge/verdicts.ApplyVerdicts`` in place of its
+   kernel) and ``generate_feedback`` writes feedback without hidden tests;
 4. write ``grades.csv``, ``feedback/<student>/`` and ``logs/<student>.log``.
 
-Isolation is the point: a duplicated cell, a dead kernel or an endless loop in
-one notebook changes that student's status and nothing else. The scoring is
-nbgrader's own; this module only arranges files and reads results.
+Isolation is the point: a duplicated cell, a dead process or an endless loop in
+one notebook changes that student's status and nothing else, and nothing a student
+writes is read by another student's grading or executed by the grader. The scoring
+is nbgrader's own; this module arranges files and processes and reads results.
 
-Students are graded ``jobs`` at a time, each by its own nbgrader process and
-kernel (the threads here only wait on them), with ``cpu_count // jobs``
-BLAS/OpenMP threads per kernel. Hostile notebooks: see ``integrity.py`` for the
-guards (throw-away folder, static scan, integrity report, memory limit, kernel
-prefix, output cap) and for what cannot be stopped inside one kernel.
+Students are graded ``jobs`` at a time, each job with its own sandbox uid and
+``cpus // jobs`` threads. Limits are CPU time per cell (a busy machine does not
+stretch them); a student who still times out is graded again alone, with longer
+limits, before the timeout is final.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ class GradeResult:
     status: str
     notes: list[str] = field(default_factory=list)
     feedback: list[Path] = field(default_factory=list)
-    kernel_memory: int | None = None  # the kernel's peak resident memory (VmHWM), bytes
+    kernel_memory: int | None = None  # the student's process's peak resident memory (VmHWM), bytes
 
     def row(self) -> dict[str, str]:
         return {
@@ -304,8 +307,8 @@ c.Autograde.autograde_preprocessors = [
 c.ApplyVerdicts.verdicts_dir = {verdicts!r}
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
     "lmkit.course.judge.verdicts.SanitizeFeedback",
+    "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.ClearHiddenTests.enforce_metadata = False
@@ -416,8 +419,7 @@ def _report_notes(stem: str, report: dict) -> tuple[list[str], list[str], list[s
     failures = [f for f in report.get("worker_failures") or [] if isinstance(f, dict)]
     timed_out = [str(f.get("name")) for f in failures if f.get("type") == "TimeoutError"]
     timed_out += [name for name, v in tests.items() if isinstance(v, dict) and v.get("timeout")]
-    gone = any(isinstance(v, dict) and v.get("worker_gone") for v in tests.values())
-    if gone and any("did not finish running" in str(e) for e in report.get("events", [])):
+    if not report.get("worker_died") and any("did not finish running" in str(e) for e in report.get("events", [])):
         timed_out.append(f"{stem}.ipynb (the notebook did not finish running)")
     flags = [f"{name} called a reference the tests forbid" for name, v in tests.items()
              if isinstance(v, dict) and "yourself; your code called" in str(v.get("evalue", ""))]
@@ -523,6 +525,8 @@ def grade_student(
         timed_out += late
         flags += flagged
         died = died or bool(report.get("worker_died"))
+        if isinstance(report.get("worker_peak_memory"), int):
+            result.kernel_memory = max(result.kernel_memory or 0, report["worker_peak_memory"])
 
     run = root.run("autograde", assignment, "--student", slug, "--force", timeout=NBGRADER_STEP_TIMEOUT,
                    threads=1)

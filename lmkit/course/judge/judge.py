@@ -334,6 +334,8 @@ def main(argv: list[str]) -> int:
         report["crash"] = traceback.format_exc()[-4000:]
     finally:
         report["events"], report["worker_failures"] = client.events, client.failures
+        client.close()
+        report["worker_peak_memory"] = client.peak_memory
         report["worker_starts"] = client.launches
         report["worker_died"] = client.died
         client.close()

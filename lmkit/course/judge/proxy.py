@@ -90,6 +90,36 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in (e for e in os.listdir("/proc") if e.isdigit()):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read().decode("ascii", "replace")
+        except OSError:
+            continue
+        children.setdefault(int(stat[stat.rfind(")") + 2:].split()[1]), []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack += children.get(current, [])
+    return found
+
+
+def tree_peak_memory(pid: int) -> int:
+    """The largest peak resident memory (VmHWM, bytes) among ``pid`` and its descendants."""
+    peak = 0
+    for member in _descendants(pid):
+        try:
+            for line in open(f"/proc/{member}/status", encoding="ascii", errors="replace"):
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) * 1024)
+        except OSError:
+            continue
+    return peak
+
+
 class _Pickler(pickle.Pickler):
     """Pickles a request for the worker.
 
@@ -196,6 +226,7 @@ class WorkerClient:
         self.ready = False
         self.ready_deadline = 0.0
         self.proxies: dict[tuple[int, int], Remote] = {}
+        self.peak_memory = 0  # bytes: the largest VmHWM among the worker's processes, read from outside
         self.launches = 0  # processes actually started (``starts`` also counts refusals to restart)
         self.died = False  # the notebook's process ended while running the notebook
         self.started = 0.0
@@ -268,6 +299,8 @@ class WorkerClient:
             self.process = None
 
     def close(self) -> None:
+        if self.process is not None:
+            self.peak_memory = max(self.peak_memory, tree_peak_memory(self.process.pid))
         self.kill()
 
     def _ensure(self) -> None:

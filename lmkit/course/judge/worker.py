@@ -262,7 +262,7 @@ def _error(err: BaseException) -> dict:
     kind = type(err)
     bases = [k.__name__ for k in kind.__mro__ if k.__module__ == "builtins"]
     try:
-        message = str(err)
+        message = err.args[0] if len(err.args) == 1 and isinstance(err.args[0], str) else str(err)
     except Exception:  # noqa: BLE001 - a student's exception whose __str__ fails
         message = "<unprintable>"
     return {"type": kind.__name__[:100], "bases": bases, "message": message[:4000]}
