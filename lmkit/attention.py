@@ -27,6 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from lmkit import _validate
+from lmkit.kernels.flash import flash_attention_tiles
 
 Tensor = torch.Tensor
 
@@ -156,7 +157,9 @@ def flash_attention(q: Tensor, k: Tensor, v: Tensor, mask: Optional[Tensor] = No
 
     For each query block we sweep key blocks keeping a running max ``m``, a
     running denominator ``l`` and an accumulator ``acc`` that is rescaled by
-    exp(m_old - m_new) whenever the max grows. Only (block, block) tiles exist.
+    exp(m_old - m_new) whenever the max grows. Only (block, block) tiles exist, in
+    the forward and in the backward, which rebuilds them from the saved logsumexp
+    (:mod:`lmkit.kernels.flash`), so training memory is linear in L too.
     """
     _check_qkv(q, k, v)
     _validate.positive_int("block_size", block_size)
@@ -164,43 +167,7 @@ def flash_attention(q: Tensor, k: Tensor, v: Tensor, mask: Optional[Tensor] = No
     _check_mask(mask, Lq, Lk)
     _check_causal(is_causal, Lq, Lk)
     scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
-    additive = _as_additive(mask, q.dtype)
-    shift = Lk - Lq
-    outputs = []
-    for qs in range(0, Lq, block_size):
-        q_blk = q[..., qs:qs + block_size, :] * scale
-        nq = q_blk.shape[-2]
-        m = torch.full((*q_blk.shape[:-1], 1), float("-inf"), dtype=q.dtype, device=q.device)
-        l = torch.zeros_like(m)
-        acc = None
-        for ks in range(0, Lk, block_size):
-            if is_causal and ks > qs + nq - 1 + shift:
-                break                                        # every later key is in the future
-            s = q_blk @ k[..., ks:ks + block_size, :].transpose(-2, -1)
-            if additive is not None:
-                s = s + _tile(additive, qs, nq, ks, block_size)
-            if is_causal:
-                qi = torch.arange(qs, qs + nq, device=q.device)[:, None]
-                kj = torch.arange(ks, ks + s.shape[-1], device=q.device)[None, :]
-                s = s.masked_fill(kj > qi + shift, float("-inf"))
-            m_new = torch.maximum(m, s.amax(dim=-1, keepdim=True))
-            m_safe = torch.where(torch.isfinite(m_new), m_new, torch.zeros_like(m_new)).detach()
-            p = torch.exp(s - m_safe)
-            correction = torch.exp(m - m_safe)
-            l = l * correction + p.sum(dim=-1, keepdim=True)
-            pv = p @ v[..., ks:ks + block_size, :]
-            acc = pv if acc is None else acc * correction + pv
-            m = m_new
-        if acc is None:                                      # no key visible at all
-            acc = torch.zeros((*q_blk.shape[:-1], v.shape[-1]), dtype=q.dtype, device=q.device)
-        outputs.append(acc / torch.where(l > 0, l, torch.ones_like(l)))
-    return torch.cat(outputs, dim=-2)
-
-
-def _tile(mask: Tensor, qs: int, nq: int, ks: int, nk: int) -> Tensor:
-    """The (.., nq, nk) tile of a broadcastable mask (size-1 dims stay size 1)."""
-    rows = mask if mask.shape[-2] == 1 else mask[..., qs:qs + nq, :]
-    return rows if rows.shape[-1] == 1 else rows[..., ks:ks + nk]
+    return flash_attention_tiles(q, k, v, _as_additive(mask, q.dtype), is_causal, scale, block_size)
 
 
 # ------------------------------------------------------------------- KV cache
@@ -235,7 +202,14 @@ class KVCache:
 
 
 # ------------------------------------------------------- multi-head attention
-BACKENDS = ("reference", "flash", "torch")
+BACKENDS = ("reference", "flash", "torch", "triton")
+
+
+def _key_padding(mask: Optional[Tensor], B: int, Lk: int) -> Optional[Tensor]:
+    """A bool (B, 1, 1, Lk) or (B, Lk) key mask as (B, Lk), what the Triton kernel takes; else None."""
+    if mask is not None and mask.dtype == torch.bool and mask.shape in ((B, 1, 1, Lk), (B, Lk)):
+        return mask.reshape(B, Lk)
+    return None
 
 
 class MultiHeadAttention(nn.Module):
@@ -243,6 +217,10 @@ class MultiHeadAttention(nn.Module):
 
     backend "torch" calls F.scaled_dot_product_attention; when weights are
     requested (or with an end-aligned causal cache) it falls back to the reference.
+    backend "triton" calls :func:`lmkit.kernels.triton_attention` (a CUDA GPU, or CPU
+    tensors with ``TRITON_INTERPRET=1``); a mask that is not a bool key-padding mask
+    (B, 1, 1, Lk) goes to ``flash_attention``, which has the same semantics.
+    Neither "flash" nor "triton" applies attention dropout.
     """
 
     def __init__(self, d_model: int, num_heads: int, *, bias: bool = True, dropout: float = 0.0,
@@ -296,7 +274,11 @@ class MultiHeadAttention(nn.Module):
         if need_weights or self.backend == "reference" or (self.backend == "torch" and is_causal and q.shape[-2] != k.shape[-2]):
             out, weights = scaled_dot_product_attention(q, k, v, mask, is_causal=is_causal, dropout_p=p,
                                                         return_weights=True)
-        elif self.backend == "flash":
+        elif self.backend == "triton" and (mask is None or _key_padding(mask, q.shape[0], k.shape[-2]) is not None):
+            from lmkit.kernels.triton_attention import triton_attention  # light: triton loads on first call
+            kpm = None if mask is None else _key_padding(mask, q.shape[0], k.shape[-2])
+            out = triton_attention(q, k, v, kpm, is_causal=is_causal)
+        elif self.backend in ("flash", "triton"):
             out = flash_attention(q, k, v, mask, is_causal=is_causal)
         else:
             _check_mask(mask, q.shape[-2], k.shape[-2])
