@@ -53,6 +53,7 @@ def train_steps(
     scheduler: object | None = None,
     progress: bool = True,
     desc: str = "training",
+    autocast: torch.dtype | None = None,
 ) -> list[float]:
     """Run ``steps`` optimisation steps and return the loss of each (floats).
 
@@ -61,6 +62,10 @@ def train_steps(
     with ``loss_fn(model, batch) -> scalar loss``.
     max_grad_norm: clip the global gradient norm to this positive number (None: no clipping).
     scheduler: a learning-rate scheduler stepped after every optimiser step.
+    autocast: None (full precision) or torch.bfloat16 / torch.float16: run the forward and the
+    loss under ``torch.autocast`` (matmuls in that dtype, weights and optimiser state stay fp32).
+    bfloat16 has fp32's range and needs nothing else; float16 does, so its gradients go through
+    a ``torch.amp.GradScaler`` (skipped steps still count as steps).
     Puts the model in training mode; shows a tqdm bar with the running loss.
     """
     from tqdm.auto import tqdm
@@ -72,8 +77,11 @@ def train_steps(
     _validate.positive_int("steps", steps)
     if max_grad_norm is not None:  # a negative norm would flip every gradient's sign
         _validate.positive_number("max_grad_norm", max_grad_norm)
+    if autocast is not None and autocast not in (torch.bfloat16, torch.float16):
+        raise ValueError(f"autocast must be None, torch.bfloat16 or torch.float16; got {autocast!r}")
     loss_fn = _default_loss if loss_fn is None else loss_fn
     device = _model_device(model)
+    scaler = torch.amp.GradScaler(device.type) if autocast == torch.float16 else None
     model.train()
     losses: list[float] = []
     batch_iter = iter(batches)
@@ -83,14 +91,21 @@ def train_steps(
             batch = next(batch_iter)
         except StopIteration:
             raise ValueError(f"batches ran out after {len(losses)} of {steps} steps") from None
-        loss = loss_fn(model, _to_device(batch, device))
+        with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
+            loss = loss_fn(model, _to_device(batch, device))
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             raise TypeError("the loss must be a scalar tensor (did the batch carry targets/labels?)")
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss if scaler is None else scaler.scale(loss)).backward()
+        if scaler is not None:
+            scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
         if max_grad_norm is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-        optimizer.step()
+        if scaler is None:
+            optimizer.step()
+        else:
+            scaler.step(optimizer)
+            scaler.update()
         if scheduler is not None:
             scheduler.step()
         losses.append(loss.item())
