@@ -192,7 +192,7 @@ class NbgraderRoot:
 
 def generate_assignment(root: NbgraderRoot, assignment: str) -> Path:
     """Run ``nbgrader generate_assignment`` in ``root``; return the generated folder."""
-    result = root.run("generate_assignment", assignment, "--force")
+    result = root.run("generate_assignment", assignment, "--force", timeout=900)
     generated = root.release / assignment
     if result.returncode != 0 or not generated.is_dir():
         raise CourseError(

@@ -60,6 +60,7 @@ OPERATIONS = {
     "subclasscheck": lambda cls, sub: isinstance(sub, type) and issubclass(sub, cls),
 }
 
+BY_HANDLE = ("__globals__", "__dict__")  # attributes sent as handles, never copied as data
 GRAPHS_KEPT = 64  # calls whose autograd graph waits for a backward; older ones are dropped
 
 
@@ -152,9 +153,13 @@ class Worker:
                     stack.enter_context(forbid_calls(*ban_args, **ban_kwargs))
                 value = operation(target, *args, **kwargs)
             graph = self.keep_graph(value, judge_leaves) if request.get("grad", True) else None
+            if request["op"] == "getattr" and args and args[0] in BY_HANDLE:
+                wire = self.handle_of(value)  # a namespace stays here: the judge changes it in place
+            else:
+                wire = to_wire(value, self.handle_of)
             return {
                 "seq": seq,
-                "value": to_wire(value, self.handle_of),
+                "value": wire,
                 "writeback": [to_wire(_changes(item, old), self.handle_of) for item, old in zip(walked, before)],
                 "rng": torch.get_rng_state(),
                 "py_rng": random.getstate(),
