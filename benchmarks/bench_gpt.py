@@ -1,12 +1,21 @@
-"""Benchmark lmkit's GPT: training throughput per attention backend, and decoding
-with and without the KV cache.
+"""Benchmark lmkit's GPT: training throughput per attention backend, against a nanoGPT-style
+model, and decoding with and without the KV cache.
 
-    python benchmarks/bench_gpt.py [--device cpu|cuda|mps] [--steps 20] [--new-tokens 256]
+    python benchmarks/bench_gpt.py [--device cpu|cuda|mps] [--steps 20] [--new-tokens 256] [--profile]
 
 Training uses nanoGPT's shakespeare_char CPU configuration (4 layers, 4 heads,
 128 wide, block 64, batch 12, 65 characters) with AdamW; a few warm-up steps are
 discarded and the median step time reported. Decoding is greedy, batch 1. The
 numbers are printed as a table, not checked anywhere.
+
+The comparison model, :class:`NanoGPT`, is written here from nanoGPT's public design
+(karpathy/nanoGPT ``model.py``, not copied into this repository): one fused q/k/v Linear,
+``F.scaled_dot_product_attention(is_causal=True)``, an exact-GELU MLP, pre-LayerNorm blocks
+and an LM head tied to the token embedding. Both models use biases and exact GELU, so they
+compute the same function with the same parameter count; the models are timed interleaved
+(one model's steps, then the next's, three rounds) so a noisy neighbour slows all alike, and
+the ratio reported is the median over the rounds. ``--profile`` prints torch.profiler's table
+of where one lmkit training step spends its time.
 """
 
 from __future__ import annotations
@@ -16,12 +25,118 @@ import statistics
 import time
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 from lmkit.generation import generate
 from lmkit.models import GPT, GPTConfig
 from lmkit.runtime import get_device
 
 BACKENDS = ("reference", "flash", "torch")
+CHAR_CONFIG = dict(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0)
+BATCH = 12
+
+
+class NanoGPTBlock(nn.Module):
+    """Pre-LN block in nanoGPT's layout: fused c_attn (d -> 3d), SDPA, c_proj; GELU MLP."""
+
+    def __init__(self, d: int, n_head: int) -> None:
+        super().__init__()
+        self.n_head = n_head
+        self.ln_1, self.ln_2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.c_attn, self.c_proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, T, C = x.shape
+        q, k, v = self.c_attn(self.ln_1(x)).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        x = x + self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C))
+        return x + self.mlp(self.ln_2(x))
+
+
+class NanoGPT(nn.Module):
+    """Token + position embeddings, n_layer blocks, final LayerNorm, tied LM head, cross-entropy."""
+
+    def __init__(self, vocab_size: int, block_size: int, n_layer: int, n_head: int, n_embd: int, **_) -> None:
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab_size, n_embd), nn.Embedding(block_size, n_embd)
+        self.blocks = nn.ModuleList(NanoGPTBlock(n_embd, n_head) for _ in range(n_layer))
+        self.ln_f = nn.LayerNorm(n_embd)
+        self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
+        self.lm_head.weight = self.wte.weight
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        pos = torch.arange(idx.shape[1], device=idx.device)
+        x = self.wte(idx) + self.wpe(pos)
+        for block in self.blocks:
+            x = block(x)
+        logits = self.lm_head(self.ln_f(x))
+        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+
+
+def _lmkit_model(backend: str, **overrides) -> nn.Module:
+    return GPT(GPTConfig(**{**CHAR_CONFIG, "activation": "gelu", **overrides, "backend": backend}))
+
+
+def _step_fn(model: nn.Module, device: torch.device):
+    """One AdamW training step on random characters, as a closure over its optimiser and data."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    data = torch.randint(0, CHAR_CONFIG["vocab_size"], (BATCH, CHAR_CONFIG["block_size"] + 1), device=device)
+    x, y = data[:, :-1].contiguous(), data[:, 1:].contiguous()  # as nanoGPT's get_batch stacks them
+    is_lmkit = isinstance(model, GPT)
+
+    def step() -> None:
+        loss = model(x, targets=y).loss if is_lmkit else model(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def _median_step_seconds(step, device: torch.device, steps: int, warmup: int = 3) -> float:
+    times = []
+    for i in range(steps + warmup):
+        _sync(device)
+        start = time.perf_counter()
+        step()
+        _sync(device)
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def versus_nanogpt(device: torch.device, steps: int, rounds: int = 3) -> dict[str, float]:
+    """Median over ``rounds`` of (nanoGPT step time / lmkit step time) per backend: > 1 means lmkit is faster."""
+    torch.manual_seed(0)
+    models = {"nanoGPT": NanoGPT(**CHAR_CONFIG)}
+    models.update({backend: _lmkit_model(backend) for backend in ("torch", "reference")})
+    assert len({sum(p.numel() for p in m.parameters()) for m in models.values()}) == 1, "models must match in size"
+    steps_fns = {name: _step_fn(model.to(device).train(), device) for name, model in models.items()}
+    ratios: dict[str, list[float]] = {name: [] for name in models if name != "nanoGPT"}
+    names = list(steps_fns)
+    for r in range(rounds):
+        order = names[r % len(names):] + names[:r % len(names)]  # each model goes first once: no order bias
+        seconds = {name: _median_step_seconds(steps_fns[name], device, steps) for name in order}
+        for name in ratios:
+            ratios[name].append(seconds["nanoGPT"] / seconds[name])
+    return {name: statistics.median(r) for name, r in ratios.items()}
+
+
+def profile_step(backend: str, device: torch.device, steps: int = 10, rows: int = 25) -> None:
+    """Print torch.profiler's table (self CPU time) over ``steps`` lmkit training steps."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step = _step_fn(_lmkit_model(backend).to(device).train(), device)
+    for _ in range(3):
+        step()
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    with profile(activities=activities) as prof:
+        for _ in range(steps):
+            step()
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows))
 
 
 def _sync(device: torch.device) -> None:
@@ -77,9 +192,17 @@ def main() -> None:
     parser.add_argument("--device", default=None, help="default: lmkit.get_device()")
     parser.add_argument("--steps", type=int, default=20, help="timed training steps per backend")
     parser.add_argument("--new-tokens", type=int, default=256)
+    parser.add_argument("--profile", default=None, metavar="BACKEND", help="profile lmkit's step with this backend")
     args = parser.parse_args()
     device = torch.device(args.device) if args.device else get_device()
     print(f"device: {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    if args.profile:
+        profile_step(args.profile, device)
+        return
+
+    print("\nTraining step vs a nanoGPT-style model (interleaved, median of 3 rounds; > 1: lmkit faster)")
+    for backend, ratio in versus_nanogpt(device, args.steps).items():
+        print(f"  lmkit backend={backend!r:<12} {ratio:.3f}x nanoGPT's speed")
 
     print("\nTraining step (n_layer=4, n_head=4, n_embd=128, block 64, batch 12, vocab 65, AdamW)")
     print(f"{'backend':<12}{'tokens/s':>12}")

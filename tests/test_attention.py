@@ -153,3 +153,21 @@ def test_padding_mask_and_kv_cache_reject_bad_input():
         cache.update(torch.zeros(1, 3, 1, 4), torch.zeros(1, 3, 1, 4))
     with pytest.raises(ValueError, match=r"same B, H, T; got \(1, 2, 1, 4\), \(1, 2, 2, 4\)"):
         cache.update(torch.zeros(1, 2, 1, 4), torch.zeros(1, 2, 2, 4))
+
+
+def test_self_attention_fuses_qkv_but_honours_hooks():
+    # self-attention runs q/k/v as one stacked matmul; the result must equal the three projections,
+    # and a hooked (or wrapped) projection must still run its own forward
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(16, 2, backend="torch")
+    x = torch.randn(2, 5, 16, requires_grad=True)
+    fused, _ = mha(x, is_causal=True)
+    split = mha.out_proj(mha.merge_heads(F.scaled_dot_product_attention(
+        *(mha.split_heads(p(x)) for p in (mha.q_proj, mha.k_proj, mha.v_proj)), is_causal=True)))
+    torch.testing.assert_close(fused, split, atol=1e-6, rtol=0)
+    fused.sum().backward()
+    assert mha.k_proj.weight.grad is not None and x.grad is not None
+    seen = []
+    mha.k_proj.register_forward_hook(lambda m, i, out: seen.append(out.shape))
+    torch.testing.assert_close(mha(x, is_causal=True)[0], fused, atol=1e-6, rtol=0)
+    assert seen == [(2, 5, 16)]
