@@ -528,13 +528,18 @@ def grade_student(
         if isinstance(report.get("worker_peak_memory"), int):
             result.kernel_memory = max(result.kernel_memory or 0, report["worker_peak_memory"])
 
-    run = root.run("autograde", assignment, "--student", slug, "--force", timeout=NBGRADER_STEP_TIMEOUT,
-                   threads=1)
-    log = run.stdout + run.stderr
+    # nbgrader records the verdicts (autograde, with ApplyVerdicts for a kernel) and writes the feedback.
+    try:
+        run = run_process([sys.executable, "-m", "lmkit.course.judge.record", str(root.path), str(root.source),
+                           str(root.release), assignment, slug], cwd=root.path, env=subprocess_env(1),
+                          timeout=NBGRADER_STEP_TIMEOUT)
+        log = run.stdout + run.stderr
+    except subprocess.TimeoutExpired:
+        run, log = None, f"nbgrader did not finish within {NBGRADER_STEP_TIMEOUT} s\n"
     with open(log_path, "a", encoding="utf-8") as log_file:
         log_file.write(log[-MAX_LOG_CHARS:])
     autograded = root.path / "autograded" / slug / assignment
-    if run.returncode != 0 or not autograded.is_dir():
+    if run is None or run.returncode == 1 or not autograded.is_dir():
         result.status = _classify_failure(log)
         return result
 
@@ -554,10 +559,6 @@ def grade_student(
         statuses.append("needs manual grading")
     result.status = "; ".join(statuses) or "ok"
 
-    feedback_run = root.run("generate_feedback", assignment, "--student", slug, "--force",
-                            timeout=NBGRADER_STEP_TIMEOUT, threads=1)
-    with open(log_path, "a", encoding="utf-8") as log_file:
-        log_file.write(feedback_run.stdout + feedback_run.stderr)
     feedback_dir = root.path / "feedback" / slug / assignment
     if feedback_dir.is_dir():
         target = out / "feedback" / slug / assignment
