@@ -96,32 +96,36 @@ def _step_fn(model: nn.Module, device: torch.device):
     return step
 
 
-def _median_step_seconds(step, device: torch.device, steps: int, warmup: int = 3) -> float:
-    times = []
-    for i in range(steps + warmup):
-        _sync(device)
-        start = time.perf_counter()
-        step()
-        _sync(device)
-        if i >= warmup:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _timed(step, device: torch.device) -> float:
+    _sync(device)
+    start = time.perf_counter()
+    step()
+    _sync(device)
+    return time.perf_counter() - start
 
 
-def versus_nanogpt(device: torch.device, steps: int, rounds: int = 3) -> dict[str, float]:
-    """Median over ``rounds`` of (nanoGPT step time / lmkit step time) per backend: > 1 means lmkit is faster."""
+def versus_nanogpt(device: torch.device, steps: int, rounds: int = 3, warmup: int = 3) -> dict[str, float]:
+    """Median over ``rounds`` of (nanoGPT step time / lmkit step time) per backend: > 1 means lmkit is faster.
+
+    Within a round the models take turns step by step (nanoGPT, lmkit "torch", lmkit "reference",
+    nanoGPT, ...), so neighbours that slow the machine for a moment slow every model alike; each
+    round's ratio compares the median step times.
+    """
     torch.manual_seed(0)
     models = {"nanoGPT": NanoGPT(**CHAR_CONFIG)}
     models.update({backend: _lmkit_model(backend) for backend in ("torch", "reference")})
     assert len({sum(p.numel() for p in m.parameters()) for m in models.values()}) == 1, "models must match in size"
-    steps_fns = {name: _step_fn(model.to(device).train(), device) for name, model in models.items()}
+    step_fns = {name: _step_fn(model.to(device).train(), device) for name, model in models.items()}
     ratios: dict[str, list[float]] = {name: [] for name in models if name != "nanoGPT"}
-    names = list(steps_fns)
-    for r in range(rounds):
-        order = names[r % len(names):] + names[:r % len(names)]  # each model goes first once: no order bias
-        seconds = {name: _median_step_seconds(steps_fns[name], device, steps) for name in order}
+    for _ in range(rounds):
+        times: dict[str, list[float]] = {name: [] for name in models}
+        for i in range(warmup + steps):
+            for name, step in step_fns.items():
+                seconds = _timed(step, device)
+                if i >= warmup:
+                    times[name].append(seconds)
         for name in ratios:
-            ratios[name].append(seconds["nanoGPT"] / seconds[name])
+            ratios[name].append(statistics.median(times["nanoGPT"]) / statistics.median(times[name]))
     return {name: statistics.median(r) for name, r in ratios.items()}
 
 
