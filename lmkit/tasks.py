@@ -1,6 +1,7 @@
 """Small supervised tasks built on the toy world, encoded as tensors for a model.
 
-Backs 03 §7 (train a tiny model on subject-verb agreement and look inside its heads).
+Backs 03 §7 (train a tiny model on subject-verb agreement and look inside its heads)
+and 05 §2 (an honest true/false task: statements never seen in pre-training).
 
 Subject-verb agreement ("the cat near the dogs walks ."): a causal model reads the
 sentence and must give the verb the number of the subject, not of the nouns in
@@ -18,6 +19,17 @@ Typical use::
     ...
     agreement_accuracy(model(task.input_ids).logits, task)
     attention_share(out.attentions, task.query_index, task.subject_index)   # (layers, heads)
+
+True/false facts: :func:`lmkit.data.toyworld.true_false_statements` uses two
+templates that occur word for word in the pre-training corpus (about 65% of its
+true statements are sentences the model was trained on; false ones never are), so
+a model can score by asking "have I seen this sentence?". :func:`unseen_true_false_statements`
+phrases every relation with :data:`UNSEEN_FACT_TEMPLATES`, which the corpus never
+contains; :func:`seen_in_corpus` shows the difference and :func:`accuracy_per_relation`
+scores each relation on its own::
+
+    statements = unseen_true_false_statements(world, 3200, seed=5)   # (text, is_true, relation)
+    seen_in_corpus([s for s, _, _ in statements], corpus)            # all False
 """
 from __future__ import annotations
 
@@ -27,11 +39,14 @@ from typing import Iterable, Sequence
 
 import torch
 
+from lmkit import _validate
 from lmkit.data.toyworld import VERB_PAIRS, AgreementExample, World
 from lmkit.models._common import IGNORE_INDEX  # the target value the cross-entropy skips, defined once
+from lmkit.training.data import seen_in_corpus
 
 __all__ = ["PAD", "AgreementTask", "mix_distractors", "agreement_vocabulary", "encode_agreement",
-           "agreement_accuracy", "attention_share"]
+           "agreement_accuracy", "attention_share", "UNSEEN_FACT_TEMPLATES", "unseen_true_false_statements",
+           "seen_in_corpus", "accuracy_per_relation"]
 
 PAD = "[PAD]"
 
@@ -195,3 +210,56 @@ def attention_share(attentions: torch.Tensor, query_index: torch.Tensor, key_ind
     picked = by_sequence[rows, query_index.to(weights.device), key_index.to(weights.device)]  # (N, layers, heads)
     share = picked.mean(dim=0)
     return share[0] if single_layer else share
+
+
+# ----------------------------------------------------------------------------- true/false facts (05 §2)
+# Phrasings that generate_corpus never writes (tests check every one against the corpus):
+# the model must know the fact, not recognise the sentence. Every word is in the toy vocabulary.
+UNSEEN_FACT_TEMPLATES = {
+    "capital": ("the capital city of {a} is {b} .", "{b} is the capital of {a} ."),
+    "language": ("people in {a} speak {b} .", "{b} is the language of {a} ."),
+    "currency": ("people in {a} pay with the {b} .", "the {b} is the currency of {a} ."),
+}
+
+
+def unseen_true_false_statements(world: World, n: int, *, seed: int = 0) -> list[tuple[str, bool, str]]:
+    """``n`` (sentence, is_true, relation) triples in phrasings the corpus never uses.
+
+    Relations take turns and each is half true, half false (exactly, when n is a
+    multiple of 6); a false statement swaps in a wrong object of the same relation.
+    The order is shuffled (``seed``).
+    """
+    if not isinstance(world, World):
+        raise TypeError(f"world must be a toyworld.World; got {type(world).__name__}")
+    _validate.positive_int("n", n)
+    rng = random.Random(seed)
+    table = world.relations()
+    relations = sorted(UNSEEN_FACT_TEMPLATES)
+    out = []
+    for i in range(n):
+        relation = relations[(i // 2) % len(relations)]
+        a, b = rng.choice(table[relation])
+        truth = i % 2 == 0
+        if not truth:
+            b = rng.choice([y for _, y in table[relation] if y != b])
+        out.append((rng.choice(UNSEEN_FACT_TEMPLATES[relation]).format(a=a, b=b), truth, relation))
+    rng.shuffle(out)
+    return out
+
+
+def accuracy_per_relation(predictions: Sequence, labels: Sequence, relations: Sequence[str]) -> dict[str, float]:
+    """Accuracy of ``predictions`` against ``labels`` for each relation, sorted by name.
+
+    predictions, labels: N class ids or bools (lists or 1-D tensors); relations: N names.
+    """
+    predictions, labels = (x.tolist() if isinstance(x, torch.Tensor) else list(x) for x in (predictions, labels))
+    relations = list(_validate.word_sequence("relations", relations))
+    if not len(predictions) == len(labels) == len(relations):
+        raise ValueError(f"predictions, labels and relations must have the same length; "
+                         f"got {len(predictions)}, {len(labels)} and {len(relations)}")
+    if not relations:
+        raise ValueError("predictions must not be empty")
+    right: dict[str, list[bool]] = {}
+    for p, y, r in zip(predictions, labels, relations):
+        right.setdefault(r, []).append(bool(p) == bool(y) if isinstance(y, bool) else p == y)
+    return {r: sum(v) / len(v) for r, v in sorted(right.items())}

@@ -3,16 +3,23 @@
 Backs 04 §2, Exercise 3 (next-token blocks, :func:`token_blocks`) and the random
 batches every GPT training loop of 03 §7 and 04 §6-7 draws (:func:`batch_blocks`,
 nanoGPT's ``get_batch``). Every position predicts the token after it.
+
+Also backs 04's honest held-out evaluation: :func:`split_heldout` keeps every
+validation sentence out of training (:func:`overlap_share` measures it: 0), and
+:func:`split_probes` separates cloze probes whose sentence was trained on from those
+whose sentence was not (seen vs unseen).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import random
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
 
 from lmkit import _validate
+from lmkit.data.toyworld import tokenize_words
 
 
 def _as_id_tensor(name: str, ids: object) -> torch.Tensor:
@@ -97,3 +104,106 @@ def batch_blocks(
         starts = torch.randint(n_starts, (batch_size,), generator=generator)
         windows = stream[starts[:, None] + offsets]  # (B, T + 1)
         yield windows[:, :-1].to(device), windows[:, 1:].to(device)
+
+
+# ----------------------------------------------------------------------------
+# Honest held-out text: no validation sentence is ever trained on (04 §2, §4)
+# ----------------------------------------------------------------------------
+
+
+def _sentence_list(name: str, sentences: object) -> list[str]:
+    _validate.word_sequence(name, sentences)
+    if not isinstance(sentences, (list, tuple)):
+        raise _validate.ArgumentTypeError(f"{name} must be a list of str; got {type(sentences).__name__}")
+    for i, s in enumerate(sentences):
+        if not isinstance(s, str):
+            raise _validate.ArgumentTypeError(f"{name} must be a list of str; got {type(s).__name__} at index {i}")
+    return list(sentences)
+
+
+def _words(sentence: str) -> str:
+    return " ".join(tokenize_words(sentence))
+
+
+def seen_in_corpus(sentences: Sequence[str], corpus: Sequence[str]) -> list[bool]:
+    """For each sentence: does it occur word for word in ``corpus``, as a whole sentence or
+    inside one? (Compared as words: case and spacing around punctuation do not matter.)"""
+    sentences, corpus = _sentence_list("sentences", sentences), _sentence_list("corpus", corpus)
+    text = " " + " \n ".join(sorted({_words(s) for s in corpus})) + " "  # \n: no match across sentences
+    return [f" {_words(s)} " in text for s in sentences]
+
+
+def overlap_share(train: Sequence[str], validation: Sequence[str]) -> float:
+    """Share of validation sentences (counted with repeats) that occur word for word in
+    ``train``: 0 for an honest split; the old random split of 04 gave about 1."""
+    validation = _sentence_list("validation", validation)
+    if not validation:
+        raise ValueError("validation must not be empty; got 0 sentences")
+    seen = seen_in_corpus(validation, train)
+    return sum(seen) / len(seen)
+
+
+def split_heldout(
+    sentences: Sequence[str],
+    validation_share: float = 0.1,
+    *,
+    seed: int = 0,
+    key: Callable[[str], object] | None = None,
+    hold_out: Sequence[str] = (),
+) -> tuple[list[str], list[str]]:
+    """Split a corpus so that nothing in validation was trained on.
+
+    The toy corpus repeats each of its ~550 distinct sentences many times (4,000
+    sentences hold ~550), so a random split puts copies of every validation sentence
+    in training and the validation loss measures memorisation. Here whole *groups*
+    go to one side: by default a group is one distinct sentence, i.e. one (entity,
+    template) combination such as ("japan", "the capital of {country} is {capital} .");
+    ``key(sentence)`` groups otherwise (e.g. by template). Groups are drawn at random
+    (``seed``) until validation holds about ``validation_share`` of the sentences;
+    ``hold_out`` sentences (e.g. filled cloze probes) always go to validation.
+    Returns (train, validation), each in corpus order; the validation loss then
+    measures sentences never seen, built from templates and facts that were.
+    """
+    sentences = _sentence_list("sentences", sentences)
+    if not sentences:
+        raise ValueError("sentences must not be empty")
+    _validate.number("validation_share", validation_share, low=0.0, high=1.0, low_open=True, high_open=True,
+                     what="a float in (0, 1)")
+    _validate.integer("seed", seed)
+    if key is not None and not callable(key):
+        raise _validate.ArgumentTypeError(f"key must be a function sentence -> group, or None; got {type(key).__name__}")
+    key = _words if key is None else key
+    forced = {key(s) for s in _sentence_list("hold_out", hold_out)}
+    sizes: dict[object, int] = {}
+    for s in sentences:
+        sizes[key(s)] = sizes.get(key(s), 0) + 1
+    groups = sorted((g for g in sizes if g not in forced), key=repr)
+    random.Random(seed).shuffle(groups)
+    held, count, target = set(forced), sum(sizes.get(g, 0) for g in forced), validation_share * len(sentences)
+    for g in groups:
+        if count >= target:
+            break
+        held.add(g)
+        count += sizes[g]
+    if len(held & set(sizes)) == len(sizes):
+        raise ValueError("every group went to validation; lower validation_share or hold out fewer sentences")
+    train = [s for s in sentences if key(s) not in held]
+    validation = [s for s in sentences if key(s) in held]
+    return train, validation
+
+
+def cloze_sentence(probe: object) -> str:
+    """A cloze probe's sentence with its answer in place of [MASK]."""
+    if not hasattr(probe, "sentence") or not hasattr(probe, "answer"):
+        raise _validate.ArgumentTypeError(f"probe must be a ClozeProbe (sentence, answer); got {type(probe).__name__}")
+    return probe.sentence.replace("[MASK]", probe.answer)
+
+
+def split_probes(probes: Sequence, train: Sequence[str]) -> tuple[list, list]:
+    """(seen, unseen): probes whose filled-in sentence occurs in ``train``, and the rest.
+
+    An unseen probe asks for a fact the model met only in other sentences: getting it
+    right is knowledge, not recall of a memorised line."""
+    probes = list(_validate.word_sequence("probes", probes))
+    seen = seen_in_corpus([cloze_sentence(p) for p in probes], train)
+    return [p for p, s in zip(probes, seen) if s], [p for p, s in zip(probes, seen) if not s]
