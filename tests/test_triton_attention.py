@@ -97,6 +97,15 @@ def test_half_precision_accumulates_in_fp32(device, dtype, causal):
     _check(1, 2, 40, 40, 32, dtype, device, causal=causal, padded=not causal)
 
 
+@pytest.mark.parametrize("fwd,bwd", [((32, 16), (16, 32)), ((16, 64), (64, 16))])
+def test_unequal_tiles_as_on_a_gpu(monkeypatch, fwd, bwd):
+    # On a GPU the tiles are larger and BLOCK_M != BLOCK_N (forward and backward differ): the
+    # causal tile skipping must stay exact whatever the tiling; the interpreter can check that.
+    mod = sys.modules["lmkit.kernels.triton_attention"]
+    monkeypatch.setattr(mod, "_blocks", lambda t, D, backward: bwd if backward else fwd)
+    _check(1, 2, 37, 50, 16, torch.float32, "cpu", causal=True, padded=True)
+
+
 def test_scale_and_fully_masked_rows(device):
     _check(1, 1, 16, 16, 16, torch.float32, device, scale=0.3)
     q, k, v = _inputs(2, 1, 5, 7, 16, torch.float32, device)

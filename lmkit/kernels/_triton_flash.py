@@ -31,6 +31,30 @@ def _dot(a, b, PRECISION: tl.constexpr, UPCAST: tl.constexpr):
 
 
 @triton.jit
+def _load_tile(PTR, bh, offs, L, offs_d, D):
+    """Rows ``offs`` of slice bh of a contiguous (BH, L, D) tensor as a (len(offs), BLOCK_D)
+    tile; rows past L and columns past D read as 0, so ragged tiles need no special case."""
+    mask = (offs[:, None] < L) & (offs_d[None, :] < D)
+    return tl.load(PTR + bh * L * D + offs[:, None] * D + offs_d[None, :], mask=mask, other=0.0)
+
+
+@triton.jit
+def _store_tile(PTR, bh, offs, L, offs_d, D, tile):
+    """The inverse of :func:`_load_tile`, casting the fp32 tile to the tensor's dtype."""
+    mask = (offs[:, None] < L) & (offs_d[None, :] < D)
+    tl.store(PTR + bh * L * D + offs[:, None] * D + offs_d[None, :], tile.to(PTR.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def _keys_end(pid_m, BLOCK_M: tl.constexpr, Lk, shift, IS_CAUSAL: tl.constexpr):
+    """One past the last key a query block may see: with causality, tiles entirely right
+    of the block's last query are all masked, so they are never loaded."""
+    if IS_CAUSAL:
+        return tl.minimum(Lk, (pid_m + 1) * BLOCK_M + shift)
+    return Lk
+
+
+@triton.jit
 def _scores(q, k, offs_m, offs_n, bh, H, Lk, shift, KPM, sm_scale,
             HAS_MASK: tl.constexpr, IS_CAUSAL: tl.constexpr, PRECISION: tl.constexpr, UPCAST: tl.constexpr):
     """One (BLOCK_M, BLOCK_N) tile of scaled scores, -inf where a key is out of range,
@@ -56,21 +80,15 @@ def flash_forward_kernel(Q, K, V, O, LSE, KPM, sm_scale, H, Lq, Lk, D, shift,
     pid_m, bh = tl.program_id(0), tl.program_id(1).to(tl.int64)  # int64: BH * L * D may pass 2**31
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, BLOCK_D)              # BLOCK_D = next power of two >= D; the rest is masked
-    row_ok = offs_m[:, None] < Lq
-    d_ok = offs_d[None, :] < D
-    q = tl.load(Q + bh * Lq * D + offs_m[:, None] * D + offs_d[None, :], mask=row_ok & d_ok, other=0.0)
+    q = _load_tile(Q, bh, offs_m, Lq, offs_d, D)
 
     m_i = tl.full([BLOCK_M], float("-inf"), tl.float32)   # running max of each row
     l_i = tl.zeros([BLOCK_M], tl.float32)                  # running sum of exp(s - m_i)
     acc = tl.zeros([BLOCK_M, BLOCK_D], tl.float32)         # running sum of exp(s - m_i) @ v
-    hi = Lk
-    if IS_CAUSAL:  # tiles entirely right of this block's last query are all masked: never load them
-        hi = tl.minimum(Lk, (pid_m + 1) * BLOCK_M + shift)
-    for start_n in range(0, hi, BLOCK_N):
+    for start_n in range(0, _keys_end(pid_m, BLOCK_M, Lk, shift, IS_CAUSAL), BLOCK_N):
         offs_n = start_n + tl.arange(0, BLOCK_N)
-        kv_ok = (offs_n[:, None] < Lk) & d_ok
-        k = tl.load(K + bh * Lk * D + offs_n[:, None] * D + offs_d[None, :], mask=kv_ok, other=0.0)
-        v = tl.load(V + bh * Lk * D + offs_n[:, None] * D + offs_d[None, :], mask=kv_ok, other=0.0)
+        k = _load_tile(K, bh, offs_n, Lk, offs_d, D)
+        v = _load_tile(V, bh, offs_n, Lk, offs_d, D)
         s = _scores(q, k, offs_m, offs_n, bh, H, Lk, shift, KPM, sm_scale, HAS_MASK, IS_CAUSAL, PRECISION, UPCAST)
         m_new = tl.maximum(m_i, tl.max(s, 1))
         # A row that has seen only masked keys has max -inf; subtracting 0 instead keeps
@@ -83,8 +101,7 @@ def flash_forward_kernel(Q, K, V, O, LSE, KPM, sm_scale, H, Lq, Lk, D, shift,
         m_i = m_new
 
     seen = l_i > 0                              # False only for a row with no visible key
-    out = acc / tl.where(seen, l_i, 1.0)[:, None]   # such a row stays all-zero, never NaN
-    tl.store(O + bh * Lq * D + offs_m[:, None] * D + offs_d[None, :], out.to(O.dtype.element_ty), mask=row_ok & d_ok)
+    _store_tile(O, bh, offs_m, Lq, offs_d, D, acc / tl.where(seen, l_i, 1.0)[:, None])  # such a row stays 0
     # logsumexp is all the backward needs to rebuild P = exp(S - lse) tile by tile. +inf for an
     # empty row makes every rebuilt probability exp(s - inf) = 0, which is what the forward used.
     lse = tl.where(seen, m_i + tl.log(tl.where(seen, l_i, 1.0)), float("inf"))
@@ -94,7 +111,7 @@ def flash_forward_kernel(Q, K, V, O, LSE, KPM, sm_scale, H, Lq, Lk, D, shift,
 @triton.jit
 def flash_backward_dkdv_kernel(Q, K, V, DO, LSE, DELTA, DK, DV, KPM, sm_scale, H, Lq, Lk, D, shift,
                                HAS_MASK: tl.constexpr, IS_CAUSAL: tl.constexpr,
-                         PRECISION: tl.constexpr, UPCAST: tl.constexpr,
+                               PRECISION: tl.constexpr, UPCAST: tl.constexpr,
                                BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):
     """Grid (cdiv(Lk, BLOCK_N), BH): one program owns a K/V tile and sweeps the query
     tiles, so dK and dV are summed in registers and written once (no atomics).
@@ -105,10 +122,8 @@ def flash_backward_dkdv_kernel(Q, K, V, DO, LSE, DELTA, DK, DV, KPM, sm_scale, H
     pid_n, bh = tl.program_id(0), tl.program_id(1).to(tl.int64)
     offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
     offs_d = tl.arange(0, BLOCK_D)
-    d_ok = offs_d[None, :] < D
-    kv_ok = (offs_n[:, None] < Lk) & d_ok
-    k = tl.load(K + bh * Lk * D + offs_n[:, None] * D + offs_d[None, :], mask=kv_ok, other=0.0)
-    v = tl.load(V + bh * Lk * D + offs_n[:, None] * D + offs_d[None, :], mask=kv_ok, other=0.0)
+    k = _load_tile(K, bh, offs_n, Lk, offs_d, D)
+    v = _load_tile(V, bh, offs_n, Lk, offs_d, D)
     dk = tl.zeros([BLOCK_N, BLOCK_D], tl.float32)
     dv = tl.zeros([BLOCK_N, BLOCK_D], tl.float32)
     lo = 0
@@ -116,53 +131,42 @@ def flash_backward_dkdv_kernel(Q, K, V, DO, LSE, DELTA, DK, DV, KPM, sm_scale, H
         lo = tl.maximum(0, pid_n * BLOCK_N - shift) // BLOCK_M * BLOCK_M
     for start_m in range(lo, Lq, BLOCK_M):
         offs_m = start_m + tl.arange(0, BLOCK_M)
-        q_ok = (offs_m[:, None] < Lq) & d_ok
-        q = tl.load(Q + bh * Lq * D + offs_m[:, None] * D + offs_d[None, :], mask=q_ok, other=0.0)
-        do = tl.load(DO + bh * Lq * D + offs_m[:, None] * D + offs_d[None, :], mask=q_ok, other=0.0)
+        q = _load_tile(Q, bh, offs_m, Lq, offs_d, D)
+        do = _load_tile(DO, bh, offs_m, Lq, offs_d, D)
         lse = tl.load(LSE + bh * Lq + offs_m, mask=offs_m < Lq, other=float("inf"))
         delta = tl.load(DELTA + bh * Lq + offs_m, mask=offs_m < Lq, other=0.0)
         s = _scores(q, k, offs_m, offs_n, bh, H, Lk, shift, KPM, sm_scale, HAS_MASK, IS_CAUSAL, PRECISION, UPCAST)
         p = tl.exp(s - lse[:, None])                                      # (BLOCK_M, BLOCK_N)
         dv += _dot(tl.trans(p.to(do.dtype)), do, PRECISION, UPCAST)
-        dp = _dot(do, tl.trans(v), PRECISION, UPCAST)
-        ds = p * (dp - delta[:, None])
+        ds = p * (_dot(do, tl.trans(v), PRECISION, UPCAST) - delta[:, None])
         dk += _dot(tl.trans(ds.to(q.dtype)), q, PRECISION, UPCAST)
-    tl.store(DK + bh * Lk * D + offs_n[:, None] * D + offs_d[None, :], (dk * sm_scale).to(DK.dtype.element_ty),
-             mask=kv_ok)
-    tl.store(DV + bh * Lk * D + offs_n[:, None] * D + offs_d[None, :], dv.to(DV.dtype.element_ty), mask=kv_ok)
+    _store_tile(DK, bh, offs_n, Lk, offs_d, D, dk * sm_scale)
+    _store_tile(DV, bh, offs_n, Lk, offs_d, D, dv)
 
 
 @triton.jit
 def flash_backward_dq_kernel(Q, K, V, DO, LSE, DELTA, DQ, KPM, sm_scale, H, Lq, Lk, D, shift,
                              HAS_MASK: tl.constexpr, IS_CAUSAL: tl.constexpr,
-                         PRECISION: tl.constexpr, UPCAST: tl.constexpr,
+                             PRECISION: tl.constexpr, UPCAST: tl.constexpr,
                              BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_D: tl.constexpr):
     """Grid (cdiv(Lq, BLOCK_M), BH): the forward's loop again, now summing
     dQ = scale * dS K over the key tiles. Recomputing S here costs FLOPs but no
     memory; the alternative, atomically adding dQ from the dK/dV kernel, would make
     the result depend on the order of the additions."""
-    pid_m, bh = tl.program_id(0), tl.program_id(1).to(tl.int64)  # int64: BH * L * D may pass 2**31
+    pid_m, bh = tl.program_id(0), tl.program_id(1).to(tl.int64)
     offs_m = pid_m * BLOCK_M + tl.arange(0, BLOCK_M)
     offs_d = tl.arange(0, BLOCK_D)
-    d_ok = offs_d[None, :] < D
-    q_ok = (offs_m[:, None] < Lq) & d_ok
-    q = tl.load(Q + bh * Lq * D + offs_m[:, None] * D + offs_d[None, :], mask=q_ok, other=0.0)
-    do = tl.load(DO + bh * Lq * D + offs_m[:, None] * D + offs_d[None, :], mask=q_ok, other=0.0)
+    q = _load_tile(Q, bh, offs_m, Lq, offs_d, D)
+    do = _load_tile(DO, bh, offs_m, Lq, offs_d, D)
     lse = tl.load(LSE + bh * Lq + offs_m, mask=offs_m < Lq, other=float("inf"))
     delta = tl.load(DELTA + bh * Lq + offs_m, mask=offs_m < Lq, other=0.0)
     dq = tl.zeros([BLOCK_M, BLOCK_D], tl.float32)
-    hi = Lk
-    if IS_CAUSAL:
-        hi = tl.minimum(Lk, (pid_m + 1) * BLOCK_M + shift)
-    for start_n in range(0, hi, BLOCK_N):
+    for start_n in range(0, _keys_end(pid_m, BLOCK_M, Lk, shift, IS_CAUSAL), BLOCK_N):
         offs_n = start_n + tl.arange(0, BLOCK_N)
-        kv_ok = (offs_n[:, None] < Lk) & d_ok
-        k = tl.load(K + bh * Lk * D + offs_n[:, None] * D + offs_d[None, :], mask=kv_ok, other=0.0)
-        v = tl.load(V + bh * Lk * D + offs_n[:, None] * D + offs_d[None, :], mask=kv_ok, other=0.0)
+        k = _load_tile(K, bh, offs_n, Lk, offs_d, D)
+        v = _load_tile(V, bh, offs_n, Lk, offs_d, D)
         s = _scores(q, k, offs_m, offs_n, bh, H, Lk, shift, KPM, sm_scale, HAS_MASK, IS_CAUSAL, PRECISION, UPCAST)
         p = tl.exp(s - lse[:, None])
-        dp = _dot(do, tl.trans(v), PRECISION, UPCAST)
-        ds = p * (dp - delta[:, None])
+        ds = p * (_dot(do, tl.trans(v), PRECISION, UPCAST) - delta[:, None])
         dq += _dot(ds.to(k.dtype), k, PRECISION, UPCAST)
-    tl.store(DQ + bh * Lq * D + offs_m[:, None] * D + offs_d[None, :], (dq * sm_scale).to(DQ.dtype.element_ty),
-             mask=q_ok)
+    _store_tile(DQ, bh, offs_m, Lq, offs_d, D, dq * sm_scale)

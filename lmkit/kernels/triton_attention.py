@@ -104,22 +104,26 @@ def _check_inputs(q: Tensor, k: Tensor, v: Tensor, key_padding_mask: Optional[Te
                              f"got {tuple(key_padding_mask.shape)}")
 
 
-def _blocks(t: Tensor, D: int) -> tuple[int, int]:
-    """(BLOCK_M, BLOCK_N). The interpreter is fastest with few, small programs' worth of
-    numpy work per step, so it keeps 16; a GPU wants bigger tiles to reuse each load,
-    bounded by what fits in SRAM for the head dim."""
+def _blocks(t: Tensor, D: int, backward: bool) -> tuple[int, int]:
+    """(BLOCK_M, BLOCK_N). The interpreter runs tile by tile in numpy, where 16 (the smallest
+    tile tl.dot takes) is fastest; a GPU wants bigger tiles to reuse each load, bounded by
+    what fits in SRAM -- the backward holds four tiles (k, v, dk, dv) beside q and dO, so its
+    tiles are smaller. Untuned: these are common starting points, not measured optima."""
     if t.device.type == "cpu":
         return BLOCK_M, BLOCK_N
+    if backward:
+        return (64, 64) if D <= 64 else (32, 32)
     return (128, 64) if D <= 64 else (64, 64)
 
 
-def _launch_meta(q: Tensor, k: Tensor, key_padding_mask: Optional[Tensor], is_causal: bool,
-                 interpreted: bool) -> dict:
-    """The arguments the three kernels share."""
+def _launch_meta(q: Tensor, k: Tensor, has_mask: bool, is_causal: bool, interpreted: bool,
+                 backward: bool = False) -> dict:
+    """The arguments the three kernels share (the tile sizes may differ between passes:
+    the logsumexp saved between them is per row, whatever the tiling)."""
     B, H, Lq, D = q.shape
-    block_m, block_n = _blocks(q, D)
+    block_m, block_n = _blocks(q, D, backward)
     return dict(H=H, Lq=Lq, Lk=k.shape[-2], D=D, shift=k.shape[-2] - Lq,
-                HAS_MASK=key_padding_mask is not None, IS_CAUSAL=bool(is_causal),
+                HAS_MASK=has_mask, IS_CAUSAL=bool(is_causal),
                 # tl.dot on fp32 would use TF32 on a GPU (10-bit mantissa): ask for full precision
                 PRECISION="ieee" if q.dtype in (torch.float32, torch.float64) else "tf32",
                 UPCAST=interpreted and q.dtype == torch.bfloat16,  # see _triton_flash._dot
@@ -140,11 +144,12 @@ class TritonFlashAttention(torch.autograd.Function):
         kpm = key_padding_mask.to(torch.int8).contiguous() if key_padding_mask is not None else q.new_empty(1, dtype=torch.int8)
         out = torch.empty_like(q)
         lse = torch.empty(B, H, Lq, device=q.device, dtype=torch.float32)
-        meta = _launch_meta(q, k, key_padding_mask, is_causal, _interpreted(kernels))
+        meta = _launch_meta(q, k, key_padding_mask is not None, is_causal, _interpreted(kernels))
         grid = (triton_cdiv(Lq, meta["BLOCK_M"]), B * H)
         kernels.flash_forward_kernel[grid](q, k, v, out, lse, kpm, scale, **meta)
         ctx.save_for_backward(q, k, v, out, lse, kpm)
-        ctx.meta, ctx.scale = meta, scale
+        ctx.meta = _launch_meta(q, k, key_padding_mask is not None, is_causal, _interpreted(kernels), backward=True)
+        ctx.scale = scale
         return out
 
     @staticmethod
