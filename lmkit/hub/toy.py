@@ -56,6 +56,16 @@ CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints"
 _WEIGHTS, _CONFIG = "model.safetensors", "config.json"
 
 
+def check_recipe(settings: object, positive: tuple[str, ...]) -> None:
+    """The checks every toy recipe shares: int fields >= 0, the ``positive`` ones >= 1, lr > 0."""
+    for f in fields(settings):
+        if f.type == "int":
+            _validate.non_negative_int(f.name, getattr(settings, f.name))
+    for name in positive:
+        _validate.positive_int(name, getattr(settings, name))
+    _validate.positive_number("lr", settings.lr)
+
+
 @dataclass(frozen=True)
 class PretrainSettings:
     """Everything that decides the pretrained weights (the checkpoint stores it).
@@ -83,14 +93,9 @@ class PretrainSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if f.type == "int":
-                _validate.non_negative_int(f.name, getattr(self, f.name))
-        for name in ("n_sentences", "hidden_size", "n_layer", "n_head", "intermediate_size", "steps", "batch_size"):
-            _validate.positive_int(name, getattr(self, name))
+        check_recipe(self, ("n_sentences", "hidden_size", "n_layer", "n_head", "intermediate_size", "steps", "batch_size"))
         if self.max_length < 3:
             raise ValueError(f"max_length must be >= 3 ([CLS] word [SEP]); got {self.max_length}")
-        _validate.positive_number("lr", self.lr)
 
     def bert_config(self, vocab_size: int) -> BERTConfig:
         return BERTConfig(
@@ -219,15 +224,9 @@ def build_toy_bert(
 
 def save_toy_bert(model: BERT, tokenizer: WordPieceTokenizer, directory: str | Path, info: dict) -> Path:
     """Write ``model.safetensors`` and ``config.json`` (settings, vocabulary, loss summary)."""
-    from safetensors.torch import save_file
 
     if not isinstance(model, BERT):
         raise TypeError(f"model must be an lmkit BERT; got {type(model).__name__}")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    # The MLM decoder shares the word-embedding matrix: store it once.
-    state = {k: v.detach().contiguous() for k, v in model.state_dict().items() if k != "mlm_head.decoder.weight"}
-    save_file(state, str(directory / _WEIGHTS))
     losses = info.get("losses", [])
     tail = losses[-100:]
     meta = {
@@ -240,26 +239,49 @@ def save_toy_bert(model: BERT, tokenizer: WordPieceTokenizer, directory: str | P
         "build_seconds": round(float(info.get("seconds", 0.0)), 1),
         "torch_version": torch.__version__,
     }
+    # The MLM decoder shares the word-embedding matrix: store it once.
+    return write_checkpoint(model, "mlm_head.decoder.weight", directory, meta)
+
+
+def write_checkpoint(model: torch.nn.Module, tied: str, directory: str | Path, meta: dict) -> Path:
+    """``model.safetensors`` (without the ``tied`` duplicate of another weight) + ``config.json`` = meta."""
+    from safetensors.torch import save_file
+
+    directory = _validate.path("directory", directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous() for k, v in model.state_dict().items() if k != tied}
+    save_file(state, str(directory / _WEIGHTS))
     (directory / _CONFIG).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return directory
 
 
-def load_toy_bert(directory: str | Path = CHECKPOINT_DIR) -> tuple[BERT, WordPieceTokenizer, dict]:
-    """Load a checkpoint written by :func:`save_toy_bert`: (model in eval mode, tokenizer, meta)."""
+def read_checkpoint(directory: str | Path, fmt: str, command: str) -> tuple[dict, dict]:
+    """(meta, state dict) of a checkpoint directory whose config says format ``fmt``."""
     from safetensors.torch import load_file
 
-    directory = Path(directory)
+    directory = _validate.path("directory", directory)
     for name in (_WEIGHTS, _CONFIG):
         if not (directory / name).is_file():
-            raise FileNotFoundError(f"no {name} in {directory}; build one with `python -m lmkit.pretrained build`")
+            raise FileNotFoundError(f"no {name} in {directory}; build one with `{command}`")
     meta = json.loads((directory / _CONFIG).read_text(encoding="utf-8"))
-    if meta.get("format") != "lmkit-toy-bert-1":
-        raise ValueError(f"{directory / _CONFIG} is not an lmkit toy-BERT config (format {meta.get('format')!r})")
-    model = BERT(BERTConfig(**meta["bert_config"]))
-    missing, unexpected = model.load_state_dict(load_file(str(directory / _WEIGHTS)), strict=False)
-    if unexpected or set(missing) - {"mlm_head.decoder.weight"}:
+    if meta.get("format") != fmt:
+        raise ValueError(f"{directory / _CONFIG} is not an {fmt} config (format {meta.get('format')!r})")
+    return meta, load_file(str(directory / _WEIGHTS))
+
+
+def load_weights(model: torch.nn.Module, state: dict, tied: str) -> None:
+    """Load ``state`` into ``model``; only the ``tied`` weight (shared with another) may be missing."""
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or set(missing) - {tied}:
         raise ValueError(f"checkpoint does not match the model: missing {missing}, unexpected {unexpected}")
     model.eval()
+
+
+def load_toy_bert(directory: str | Path = CHECKPOINT_DIR) -> tuple[BERT, WordPieceTokenizer, dict]:
+    """Load a checkpoint written by :func:`save_toy_bert`: (model in eval mode, tokenizer, meta)."""
+    meta, state = read_checkpoint(directory, "lmkit-toy-bert-1", "python -m lmkit.pretrained build")
+    model = BERT(BERTConfig(**meta["bert_config"]))
+    load_weights(model, state, "mlm_head.decoder.weight")
     return model, toy_tokenizer(meta["vocab"]), meta
 
 
