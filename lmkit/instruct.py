@@ -36,7 +36,8 @@ from lmkit.generation import generate
 from lmkit.models._common import IGNORE_INDEX
 
 __all__ = ["QUESTIONS", "InstructionPair", "fact_pairs", "split_by_fact", "instruction_words",
-           "build_inputs_and_labels", "pad_examples", "instruction_batches", "answer", "exact_match"]
+           "build_inputs_and_labels", "pad_examples", "instruction_batches", "instruction_tune", "answer",
+           "exact_match"]
 
 # relation -> (question about the country, question back from the object); "{x}" is filled in.
 QUESTIONS = {
@@ -166,6 +167,19 @@ def instruction_batches(tokenizer, pairs: Sequence[InstructionPair], batch_size:
     while True:
         rows = torch.randint(len(examples), (batch_size,), generator=generator).tolist()
         yield pad_examples([examples[i] for i in rows], pad, ignore_index)
+
+
+def instruction_tune(model: nn.Module, tokenizer, pairs: Sequence[InstructionPair], *, steps: int = 300,
+                     lr: float = 1e-3, batch_size: int = 16, seed: int = 0, progress: bool = False) -> list[float]:
+    """Fine-tune every weight of ``model`` on ``pairs`` (AdamW, no weight decay, prompt masked);
+    returns the loss per step. Deterministic in ``seed`` on a given machine."""
+    from lmkit.training import train_steps  # the loop module pulls in tqdm: only when tuning
+
+    _validate.positive_number("lr", lr)
+    generator = torch.Generator().manual_seed(_validate.integer("seed", seed))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    batches = instruction_batches(tokenizer, pairs, batch_size, generator=generator)
+    return train_steps(model, batches, optimizer, steps=steps, progress=progress, desc="instruction tuning")
 
 
 @torch.no_grad()

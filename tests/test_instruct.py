@@ -5,7 +5,7 @@ import torch
 
 from lmkit.data.toyworld import make_world
 from lmkit.instruct import (QUESTIONS, InstructionPair, answer, build_inputs_and_labels, exact_match, fact_pairs,
-                            instruction_batches, instruction_words, pad_examples, split_by_fact)
+                            instruction_batches, instruction_tune, instruction_words, pad_examples, split_by_fact)
 from lmkit.hub.toy_gpt import toy_gpt_tokenizer
 from lmkit.models import GPT, GPTConfig
 
@@ -71,17 +71,11 @@ def test_pad_examples_and_batches():
 
 
 def _memoriser(pairs):
-    """A tiny GPT trained to answer ``pairs`` (the loss sees only the answers)."""
+    """A tiny GPT instruction-tuned on ``pairs`` (the loss sees only the answers)."""
     torch.manual_seed(0)
     model = GPT(GPTConfig(vocab_size=TOK.vocab_size, block_size=24, n_layer=1, n_head=2, n_embd=32))
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    batches = instruction_batches(TOK, pairs, len(pairs), generator=torch.Generator().manual_seed(0))
-    for _ in range(300):
-        x, y = next(batches)
-        loss = model(x, y).loss
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    losses = instruction_tune(model, TOK, pairs, steps=300, lr=1e-2, batch_size=len(pairs), seed=0)
+    assert len(losses) == 300 and losses[-1] < 0.1 * losses[0]
     return model
 
 

@@ -6,8 +6,10 @@
 - :mod:`~lmkit.hub.bert` -- :func:`load_bert`, BERT and sentence-transformers (05 §6);
 - :mod:`~lmkit.hub.pooling` -- :func:`mean_pool`, :func:`sentence_embedding` (05 §6);
 - :mod:`~lmkit.hub.toy` -- the shipped toy checkpoint, a tiny BERT pretrained on the
-  toy world (05 §1), also importable as :mod:`lmkit.pretrained`. Not imported here:
-  it pulls in the training code.
+  toy world (05 §1), also importable as :mod:`lmkit.pretrained`;
+- :mod:`~lmkit.hub.toy_gpt` -- the shipped toy GPT, a tiny causal LM pretrained on the
+  toy world, for instruction tuning (05 §5), also in :mod:`lmkit.pretrained`.
+  Neither is imported here: they pull in the training code.
 
 Nothing here imports ``transformers`` or reaches the network.
 """
