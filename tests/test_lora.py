@@ -138,3 +138,15 @@ def test_bad_inputs_raise_clear_errors():
         apply_lora("gpt", ["q_proj"], r=2, alpha=2)
     with pytest.raises(ValueError, match="in_features must be a positive int"):
         lora_parameter_count(0, 3, 1)
+
+
+def test_apply_lora_on_a_bert_classifier_keeps_the_head_trainable():
+    from lmkit.finetuning import BertClassifier
+
+    torch.manual_seed(0)
+    encoder = BERT(BERTConfig(vocab_size=40, max_position_embeddings=12, n_layer=1, n_head=2, hidden_size=16,
+                              intermediate_size=32))
+    clf = BertClassifier(encoder, num_labels=2)
+    apply_lora(clf, ["q_proj", "v_proj"], r=2, alpha=4, keep_trainable=["head", "encoder.pooler"])
+    kept = sum(p.numel() for p in clf.head.parameters()) + sum(p.numel() for p in clf.encoder.pooler.parameters())
+    assert count_trainable(clf) == 2 * lora_parameter_count(16, 16, 2) + kept
