@@ -27,6 +27,7 @@ import argparse
 import json
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -54,6 +55,17 @@ __all__ = [
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")  # [PAD] = 0, as BERTConfig expects
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "data" / "checkpoints" / "toy-bert"
 _WEIGHTS, _CONFIG = "model.safetensors", "config.json"
+
+
+@contextmanager
+def one_thread():
+    """Run the block on one CPU thread: the weights then do not depend on the thread count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def check_recipe(settings: object, positive: tuple[str, ...]) -> None:
@@ -192,9 +204,7 @@ def build_toy_bert(
     settings = PretrainSettings() if settings is None else settings
     if not isinstance(settings, PretrainSettings):
         raise TypeError(f"settings must be a PretrainSettings; got {type(settings).__name__}")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         start = time.perf_counter()
         tokenizer = toy_tokenizer()
         sentences = generate_corpus(make_world(0), n_sentences=settings.n_sentences, seed=settings.seed)
@@ -213,8 +223,6 @@ def build_toy_bert(
         model.eval()
         info = {"settings": asdict(settings), "losses": losses, "seconds": time.perf_counter() - start}
         return model, tokenizer, info
-    finally:
-        torch.set_num_threads(threads)
 
 
 # ----------------------------------------------------------------------------

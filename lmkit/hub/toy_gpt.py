@@ -30,7 +30,7 @@ import torch
 
 from lmkit import _validate
 from lmkit.data.toyworld import generate_corpus, make_world
-from lmkit.hub.toy import check_recipe, load_weights, read_checkpoint, toy_vocabulary, write_checkpoint
+from lmkit.hub.toy import check_recipe, load_weights, one_thread, read_checkpoint, toy_vocabulary, write_checkpoint
 from lmkit.instruct import instruction_words
 from lmkit.models import GPT, GPTConfig
 from lmkit.tokenizers import WordPieceTokenizer
@@ -104,9 +104,7 @@ def build_toy_gpt(settings: GPTPretrainSettings | None = None, *,
     settings = GPTPretrainSettings() if settings is None else settings
     if not isinstance(settings, GPTPretrainSettings):
         raise TypeError(f"settings must be a GPTPretrainSettings; got {type(settings).__name__}")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         start = time.perf_counter()
         tokenizer = toy_gpt_tokenizer()
         sentences = generate_corpus(make_world(0), n_sentences=settings.n_sentences, seed=settings.seed)
@@ -125,8 +123,6 @@ def build_toy_gpt(settings: GPTPretrainSettings | None = None, *,
         model.eval()
         return model, tokenizer, {"settings": asdict(settings), "losses": losses,
                                   "seconds": time.perf_counter() - start}
-    finally:
-        torch.set_num_threads(threads)
 
 
 def save_toy_gpt(model: GPT, tokenizer: WordPieceTokenizer, directory: str | Path, info: dict) -> Path:
