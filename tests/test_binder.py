@@ -264,7 +264,7 @@ def test_glossary_has_english_and_chinese_terms():
         assert re.search(r"[\u4e00-\u9fff]", cells[2]), f"no Chinese term in: {row}"
         english.append(cells[1].lower())
     assert len(set(english)) == len(english), "a term is listed twice"
-    for term in ("word vector", "attention", "self-attention", "multi-head attention", "tokeniser",
+    for term in ("word vector", "attention", "self-attention", "multi-head attention", "tokenizer",
                  "pretraining", "fine-tuning", "masked language model (mlm)", "perplexity"):
         assert term in english, term
 

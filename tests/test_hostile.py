@@ -100,14 +100,16 @@ def test_parse_size():
 # --- the batch -------------------------------------------------------------------------------
 
 
-def _sandbox_uids_alive() -> list[str]:
+def _sandbox_uids_alive(out: Path) -> list[str]:
+    """Processes still running as one of this batch's sandbox uids."""
+    first = sandbox.uid_base(str(out.resolve()))
     alive = []
     for entry in (e for e in os.listdir("/proc") if e.isdigit()):
         try:
             uid = int(Path(f"/proc/{entry}/status").read_text().split("Uid:")[1].split()[0])
         except (OSError, IndexError):
             continue
-        if sandbox.FIRST_UID <= uid < sandbox.FIRST_UID + 1000:
+        if first <= uid < first + sandbox.JOB_SLOTS:
             alive.append(entry)
     return alive
 
@@ -150,9 +152,9 @@ def graded(tmp_path_factory):
 
 @pytest.mark.slow
 def test_every_fixture_was_graded_and_nothing_is_left_running(graded):
-    rows, _ = graded
+    rows, out = graded
     assert set(rows) == set(hostile.HOSTILE)
-    assert _sandbox_uids_alive() == []
+    assert _sandbox_uids_alive(out) == []
 
 
 @pytest.mark.slow
@@ -209,7 +211,9 @@ def test_feedback_is_sanitised_and_small(graded):
     rows, out = graded
     assert (rows["html"]["score"], rows["huge-source"]["score"]) == (rows["html"]["max_score"],) * 2, rows
     text = (out / "feedback" / "html" / hostile.ASSIGNMENT / "word-vectors.html").read_text(encoding="utf-8")
-    assert "alert(" not in text and "onerror" not in text and "<iframe" not in text
+    # The student's tags are gone (their text may stay, as text): no script, no handler, no frame.
+    assert not re.search(r"<script>\s*alert", text) and not re.search(r"<img[^>]*onerror", text), "student HTML"
+    assert "<iframe" not in text
     assert not re.search(r"<h1[^>]*>\s*Score: 22", text), "a forged score heading"
     huge = out / "feedback" / "huge-source" / hostile.ASSIGNMENT / "word-vectors.html"
     assert huge.stat().st_size < 3_000_000, huge.stat().st_size
@@ -223,7 +227,8 @@ def test_the_sandbox_showed_the_snoop_nothing(graded):
     assert match, "the snooping cell printed nothing to the grading log"
     found = json.loads(match.group(1))
     assert found["uid"] != 0 and found["interfaces"] == ["lo"], found
-    assert found["solutions"] == [] and found["gradebooks"] == [], found
+    outside_packages = [p for p in found["solutions"] + found["gradebooks"] if "-packages" not in p]
+    assert outside_packages == [], found  # (nbgrader's own test files ship a gradebook.db)
     # Notebooks may ship inside installed packages; none of a student, a course or a grading folder.
     assert not [p for p in found["notebooks"] if "word-vectors" in p or p.startswith(("/box", "/tmp"))], found
     assert len(found["pids"]) <= 3 and not any("lmkit" in c and "grade" in c for c in found["cmdlines"]), found

@@ -54,7 +54,8 @@ def start(tmp_path: Path, cells: list[str], mode: str = "bwrap", cell_timeout: f
     return client
 
 
-def _sandbox_uids_alive() -> list[str]:
+def _sandbox_uids_alive(uid: int = sandbox.FIRST_UID + 50) -> list[str]:
+    """Processes of the sandbox uid these tests use (other tests' batches use other uids)."""
     alive = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -63,8 +64,7 @@ def _sandbox_uids_alive() -> list[str]:
             status = Path(f"/proc/{entry}/status").read_text()
         except OSError:
             continue
-        uid = int(status.split("Uid:")[1].split()[0])
-        if sandbox.FIRST_UID <= uid < sandbox.FIRST_UID + 1000:
+        if int(status.split("Uid:")[1].split()[0]) == uid:
             alive.append(f"{entry} uid {uid}")
     return alive
 
@@ -254,6 +254,13 @@ def test_unsandboxed_mode_runs_the_same_worker(tmp_path):
         assert client.get("square_sum")(torch.ones(3)) == 3.0
     finally:
         client.close()
+
+
+def test_batches_get_their_own_uids():
+    bases = {sandbox.uid_base(f"/grades/course-{n}") for n in range(50)}
+    assert len(bases) > 40
+    assert all(sandbox.FIRST_UID <= b and b + sandbox.JOB_SLOTS <= sandbox.FIRST_UID + sandbox.UID_SPAN < 65534
+               for b in bases)
 
 
 def test_missing_bubblewrap_is_a_clear_error(monkeypatch):

@@ -2,8 +2,8 @@
 
 Two copies of a tiny GPT start from the same weights and see the same batches, one in fp32 and
 one under torch.autocast(bfloat16) (on the CPU here; CUDA too where present). Tolerance, measured
-and stated: every step's loss within 2% of the fp32 loss (bf16 keeps 8 bits of mantissa, ~0.4%
-per rounding; observed max 0.8% over 40 steps), and both runs must have learned (final loss
+and stated: every step's loss within 5% of the fp32 loss (bf16 keeps 8 bits of mantissa, ~0.4%
+per rounding, compounding over steps; observed max 0.8% over 40 steps with 2 threads, 2.3% with 1), and both runs must have learned (final loss
 well below the first). The weights and the optimiser stay fp32; the matmuls really ran in bf16.
 """
 import copy
@@ -40,7 +40,7 @@ def test_bf16_autocast_matches_fp32_losses(device, dtype):
     assert set(seen) == {dtype}, f"the Linear layers ran in {set(seen)}, not {dtype}"
     assert all(p.dtype == torch.float32 for p in twin.parameters())
     rel = [abs(a - b) / a for a, b in zip(full, mixed)]
-    assert max(rel) < 0.02, f"bf16 losses drift from fp32 by up to {max(rel):.3%} (step {rel.index(max(rel))})"
+    assert max(rel) < 0.05, f"bf16 losses drift from fp32 by up to {max(rel):.3%} (step {rel.index(max(rel))})"
     assert mixed[-1] < 0.5 * mixed[0] and full[-1] < 0.5 * full[0]
 
 

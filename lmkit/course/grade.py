@@ -631,8 +631,9 @@ def grade(
         taken: set[str] = set()
         tasks = [(s, student_slug(s.student, taken)) for s in submissions]
         uids: queue.Queue[int] = queue.Queue()
-        for slot in range(jobs):
-            uids.put(sandbox.FIRST_UID + slot)  # one uid per parallel job: RLIMIT_NPROC is per uid
+        base = sandbox.uid_base(str(out))
+        for slot in range(min(jobs, sandbox.JOB_SLOTS)):
+            uids.put(base + slot)  # one uid per parallel job: RLIMIT_NPROC is per uid
 
         def work(task: tuple[Submission, str], factor: float = 1.0, threads: int = 1) -> GradeResult:
             submission, slug = task
@@ -655,7 +656,7 @@ def grade(
             return result
 
         threads = max(1, cpus // jobs)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:  # each worker drives subprocesses
+        with ThreadPoolExecutor(max_workers=min(jobs, sandbox.JOB_SLOTS)) as pool:  # each drives subprocesses
             results = list(pool.map(lambda t: work(t, 1.0, threads), tasks))
         for index, result in enumerate(results):
             if "timeout" not in result.status:
