@@ -195,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", default=None, help="assignment name (inferred when there is one)")
     grade.add_argument("--jobs", type=_positive_int, default=1, help="students graded in parallel (default 1)")
     grade.add_argument("--timeout", type=_positive_int, default=None,
-                       help="seconds per notebook cell and per test cell (default 600)")
+                       help="CPU seconds per notebook cell and per test, per thread (default 600); 10x that in wall-clock time")
     grade.add_argument("--max-time", type=float, default=1800,
                        help="seconds for a student's whole notebook in the sandbox (default 1800); a timeout is "
                             "graded again alone with 3x longer limits before it is final")

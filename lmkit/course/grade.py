@@ -385,8 +385,9 @@ def judge_notebook(stem: str, path: Path, template: Template, workdir: Path, ver
     if guards.sandbox == "none":
         command = (["unshare", "-rn"] if guards.no_network else []) + list(guards.kernel_prefix) + command
     report_path = verdicts / f"{stem}.json"
+    # CPU time adds up over threads: a cell's budget is per thread the student's process may use.
     spec = {"source": str(source_path), "worker_command": command, "cells_arg": cells_arg,
-            "cell_timeout": limits.cell, "ready_timeout": limits.total, "worker_log": str(workdir / f"{stem}.log"),
+            "cell_timeout": limits.cell * threads, "ready_timeout": limits.total, "worker_log": str(workdir / f"{stem}.log"),
             "verdicts": str(report_path), "threads": threads, "memory": memory + 2 * 2**30}
     spec_path = workdir / f"judge-{stem}.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
@@ -663,7 +664,7 @@ def grade(
                 report(result)
                 continue
             # A busy machine must not cost marks: grade it again alone, with longer limits, before it counts.
-            again = work(tasks[index], retry_factor, max(1, cpus))
+            again = work(tasks[index], retry_factor, threads)  # same threads: CPU budgets stay comparable
             again.notes.append(f"graded again alone with {retry_factor:g}x longer limits after a timeout "
                                f"(first run: {result.status})")
             results[index] = report(again)
