@@ -44,6 +44,7 @@ from typing import Callable
 
 from . import integrity
 from .judge import sandbox
+from .judge.judge import cell_source
 from .notebooks import NotebookError, duplicated_ids, graded_ids, nbgrader_meta, read_notebook
 from .paths import (
     CONFIG_NAME,
@@ -503,7 +504,7 @@ def grade_student(
     verdicts = workdir / "verdicts"
     verdicts.mkdir()
     markdown = workdir / "given-markdown.json"
-    markdown.write_text(json.dumps([_cell_text(cell) for nb in template.sources.values()
+    markdown.write_text(json.dumps([cell_source(cell) for nb in template.sources.values()
                                     for cell in nb.get("cells", []) if cell.get("cell_type") != "code"]),
                         encoding="utf-8")
     with open(root.path / CONFIG_NAME, "a", encoding="utf-8") as config:
@@ -573,11 +574,6 @@ def grade_student(
     else:
         result.notes.append("no feedback generated (see the log)")
     return result
-
-
-def _cell_text(cell: dict) -> str:
-    text = cell.get("source", "")
-    return "".join(text) if isinstance(text, list) else str(text)
 
 
 # --- a batch ----------------------------------------------------------------------

@@ -34,6 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..notebooks import nbgrader_meta
+
 BEGIN_SOLUTION = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 END_SOLUTION = re.compile(r"^\s*### END SOLUTION\s*$")
 MAX_OUTPUT = 20_000  # characters of a test cell's printed output kept for the feedback
@@ -42,10 +44,6 @@ MAX_OUTPUT = 20_000  # characters of a test cell's printed output kept for the f
 def cell_source(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
-
-
-def nbgrader_meta(cell: dict) -> dict:
-    return (cell.get("metadata") or {}).get("nbgrader") or {}
 
 
 def is_test(cell: dict) -> bool:

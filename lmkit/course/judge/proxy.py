@@ -64,47 +64,40 @@ def remote_exception(error: dict) -> BaseException:
         return RuntimeError(message)
 
 
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by process ``pid`` and all its descendants (Linux /proc)."""
+def _process_table() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds used: user + system, with reaped children) from /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = {}
-    cpu: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read().decode("ascii", "replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) "
-        if len(fields) < 15:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        cpu[int(entry)] = sum(int(f) for f in fields[11:15]) / ticks  # utime stime cutime cstime
-    total, stack = 0.0, [pid]
-    while stack:
-        current = stack.pop()
-        total += cpu.get(current, 0.0)
-        stack += children.get(current, [])
-    return total
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
+    table: dict[int, tuple[int, float]] = {}
     for entry in (e for e in os.listdir("/proc") if e.isdigit()):
         try:
             with open(f"/proc/{entry}/stat", "rb") as handle:
                 stat = handle.read().decode("ascii", "replace")
         except OSError:
             continue
-        children.setdefault(int(stat[stat.rfind(")") + 2:].split()[1]), []).append(int(entry))
+        fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) "
+        if len(fields) >= 15:
+            table[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / ticks)
+    return table
+
+
+def _descendants(pid: int, table: dict[int, tuple[int, float]] | None = None) -> list[int]:
+    """``pid`` and every process below it."""
+    table = _process_table() if table is None else table
+    children: dict[int, list[int]] = {}
+    for member, (parent, _) in table.items():
+        children.setdefault(parent, []).append(member)
     found, stack = [], [pid]
     while stack:
         current = stack.pop()
         found.append(current)
         stack += children.get(current, [])
     return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process ``pid`` and all its descendants (Linux /proc)."""
+    table = _process_table()
+    return sum(table[member][1] for member in _descendants(pid, table) if member in table)
 
 
 def tree_peak_memory(pid: int) -> int:
