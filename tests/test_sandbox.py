@@ -275,3 +275,15 @@ def test_the_grader_stays_torch_free():
     import subprocess
 
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@needs_sandbox
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader drops to a uid that cannot read 0700 folders")
+def test_a_python_environment_the_sandbox_uid_cannot_read_is_named(tmp_path, monkeypatch):
+    # CI's first sandboxed run had every student "die": its venv came from `mktemp -d` (0700).
+    closed = tmp_path / "venv"
+    closed.mkdir(mode=0o700)
+    paths = sandbox.read_only_paths()
+    monkeypatch.setattr(sandbox, "read_only_paths", lambda: [*paths, closed])
+    with pytest.raises(sandbox.SandboxUnavailable, match=f"{closed} \\(mode 700\\).*chmod o\\+rx"):
+        sandbox.check_available()

@@ -73,24 +73,57 @@ def read_only_paths() -> list[Path]:
 
 
 def check_available() -> None:
-    """Raise ``SandboxUnavailable`` with the reason unless a bubblewrap sandbox starts here."""
+    """Raise ``SandboxUnavailable`` with the reason unless a bubblewrap sandbox starts here and the
+    worker's interpreter runs in it (as the sandbox uid, with only the read-only binds it gets)."""
     if not shutil.which("bwrap"):
         raise SandboxUnavailable(
             "lmkit grade runs each student in a bubblewrap sandbox, and `bwrap` is not installed "
             "(Debian/Ubuntu: apt-get install bubblewrap). To grade without a sandbox, accepting that a "
             "hostile notebook can read and change anything your user can, pass --sandbox none."
         )
-    try:
-        result = subprocess.run(_bwrap([], FIRST_UID, ["/usr/bin/true"]), capture_output=True, text=True,
-                                timeout=120)
-    except (OSError, subprocess.SubprocessError) as err:
-        raise SandboxUnavailable(f"bubblewrap could not start: {err}") from None
+    result = _probe(["/usr/bin/true"], binds=[])
     if result.returncode != 0:
         raise SandboxUnavailable(
             f"bubblewrap cannot create a sandbox here ({result.stderr.strip()[:300]}); user namespaces may "
             "be disabled (sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces). "
             "Pass --sandbox none to grade without one, accepting the risk."
         )
+    if os.geteuid() == 0:
+        closed = [path for path in read_only_paths() if not _others_may_enter(path)]
+        if closed:
+            raise SandboxUnavailable(
+                "the sandbox runs each student as an unprivileged user, who cannot read "
+                + ", ".join(f"{path} (mode {path.stat().st_mode & 0o777:o})" for path in closed)
+                + ": the Python environment and lmkit must be readable by others "
+                "(for example `chmod o+rx` on those folders; `mktemp -d` makes 0700 folders)."
+            )
+    result = _probe([sys.executable, "-c", "import lmkit.course.judge.worker"], binds=_read_only_binds())
+    if result.returncode != 0:
+        raise SandboxUnavailable(
+            f"the grader's Python ({sys.executable}) does not start inside the sandbox: "
+            f"{result.stderr.strip()[-600:] or f'exit status {result.returncode}'}"
+        )
+
+
+def _probe(command: list[str], binds: list[str]) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(_bwrap([*binds, "--clearenv", "--setenv", "PATH", "/usr/bin:/bin"], FIRST_UID,
+                                     command), capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as err:
+        raise SandboxUnavailable(f"bubblewrap could not start: {err}") from None
+
+
+def _others_may_enter(path: Path) -> bool:
+    """Whether a uid that is neither owner nor group may list and enter ``path`` (read, for a file)."""
+    needed = 0o005 if path.is_dir() else 0o004
+    return path.stat().st_mode & needed == needed
+
+
+def _read_only_binds() -> list[str]:
+    binds: list[str] = []
+    for path in read_only_paths():
+        binds += [*_parents(path), "--ro-bind", str(path), str(path)]
+    return binds
 
 
 def _bwrap(extra: list[str], uid: int, command: list[str]) -> list[str]:
@@ -185,10 +218,7 @@ def worker_command(mode: str, box: Path, uid: int, env: dict[str, str], limits: 
         return ["env", "-i", *[f"{k}={v}" for k, v in local.items()], *python], str(box / "cells.json")
     if mode != "bwrap":
         raise ValueError(f"sandbox must be one of {', '.join(MODES)}; got {mode!r}")
-    binds: list[str] = []
-    for path in read_only_paths():
-        binds += [*_parents(path), "--ro-bind", str(path), str(path)]
-    binds += ["--bind", str(box), BOX, "--chdir", BOX, "--clearenv"]
+    binds = _read_only_binds() + ["--bind", str(box), BOX, "--chdir", BOX, "--clearenv"]
     for name, value in env.items():
         binds += ["--setenv", name, value]
     return _bwrap(binds, uid, python), f"{BOX}/cells.json"
