@@ -104,3 +104,58 @@ def test_linear_probe_separates_separable_data():
     assert torch.equal(probe.weight, again.weight)
     with pytest.raises(ValueError):
         ft.fit_linear_probe(x, y[:10])
+
+
+# ----------------------------------------------------------------------------- lmkit.early_stopping (05 §3)
+def scripted(curve):
+    """evaluate(model) -> the next score of ``curve`` (eval mode checked), one call per epoch."""
+    calls = []
+
+    def evaluate(model):
+        assert not model.training, "evaluate must see the model in eval mode"
+        calls.append(1)
+        return curve[len(calls) - 1]
+    return evaluate
+
+
+def state_of(model):
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_early_stopping_stops_after_patience_and_restores_the_best_epoch():
+    from lmkit.early_stopping import fine_tune
+
+    data = toy_task(48)
+    start = ft.BertClassifier(tiny_encoder(), num_labels=2)
+    curve = [0.5, 0.6, 0.7, 0.65, 0.7, 0.69, 0.95, 0.99]       # best at 3; a tie at 5 does not count
+    model = ft.clone_model(start)
+    history = fine_tune(model, data, scripted(curve), lr=1e-2, max_epochs=8, patience=3)
+    assert history["val_score"] == curve[:6] and history["best_epoch"] == 3 and len(history["train_loss"]) == 6
+    assert not model.training
+    three = ft.clone_model(start)
+    fine_tune(three, data, scripted([0.1, 0.2, 0.3]), lr=1e-2, max_epochs=3, patience=3)
+    six = ft.clone_model(start)
+    fine_tune(six, data, scripted([0.1 * i for i in range(1, 7)]), lr=1e-2, max_epochs=6, patience=3)
+    restored, after3, after6 = state_of(model), state_of(three), state_of(six)
+    assert all(torch.equal(restored[k], after3[k]) for k in restored), "best epoch's weights, bit-exactly"
+    assert any(not torch.equal(restored[k], after6[k]) for k in restored)
+
+
+def test_early_stopping_is_reproducible_and_leaves_frozen_weights_alone():
+    from lmkit.early_stopping import fine_tune
+
+    data = toy_task(48)
+    start = ft.BertClassifier(tiny_encoder(), num_labels=2)
+    ft.freeze_encoder(start)
+    frozen = {k: v.clone() for k, v in start.named_parameters() if not v.requires_grad}
+    runs = []
+    for seed in (0, 0, 1):
+        model = ft.clone_model(start)
+        torch.rand(5)                                         # the global RNG moves in between
+        runs.append(fine_tune(model, data, scripted([0.1 * i for i in range(1, 5)]), lr=1e-2, max_epochs=4, seed=seed))
+        for name, p in model.named_parameters():
+            if name in frozen:
+                assert p.grad is None and torch.equal(p, frozen[name]), name
+    assert runs[0] == runs[1] and runs[0]["train_loss"] != runs[2]["train_loss"]
+    with pytest.raises(ValueError):
+        fine_tune(ft.clone_model(start), data, scripted([0.0]), lr=1e-2, patience=0)
