@@ -1,3 +1,7 @@
 def keep_probabilities(counts, t):
     f = counts.float() / counts.float().sum()
     return 1 - torch.sqrt(t / f.clamp(min=1e-30)).clamp(max=1.0)
+
+
+KEEP_AT_4_PERCENT = 0.158
+KEPT_RATIO_100 = 10

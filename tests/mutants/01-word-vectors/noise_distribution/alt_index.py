@@ -3,3 +3,7 @@ def noise_distribution(counts, power=0.75):
     nz = counts > 0
     w[nz] = counts[nz].float() ** power
     return w / w.sum()
+
+
+NOISE_RATIO_10000 = 1000
+NOISE_SHARE_OF_HALF = 0.151

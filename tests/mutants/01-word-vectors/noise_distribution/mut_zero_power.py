@@ -1,3 +1,7 @@
 def noise_distribution(counts, power=0.75):
     w = counts.float() ** power
     return w / w.sum()
+
+
+NOISE_RATIO_10000 = 1000
+NOISE_SHARE_OF_HALF = 0.151

@@ -1,0 +1,6 @@
+def keep_probabilities(counts, t):
+    frequency = counts.float() / counts.float().sum()
+    return torch.sqrt(t / frequency.clamp(min=1e-30)).clamp(max=1.0)
+
+KEEP_AT_4_PERCENT = 0.158
+KEPT_RATIO_100 = 0.1  # the ratio of the keep probabilities, not of the kept counts
