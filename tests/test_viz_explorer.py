@@ -227,6 +227,26 @@ def test_mimebundle_has_live_view_png_and_html():
     assert data["text/plain"] == "AttentionExplorer(layers=2, heads=4, tokens=12, layer=1, head=3)"
 
 
+def test_display_puts_the_picture_before_the_live_view(monkeypatch):
+    """Two outputs: the picture (kept where the widget's model is gone), then the widget view."""
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda data, raw=False, **kwargs: shown.append((data, raw)))
+    explorer = AttentionExplorer(softmax_attention(2, 4), TOKENS, layer=1, head=3)
+    explorer._ipython_display_()
+    (picture, raw_picture), (view, raw_view) = shown
+    assert raw_picture and raw_view
+    assert sorted(picture) == ["image/png", "text/html", "text/plain"]
+    assert base64.b64decode(picture["image/png"]).startswith(b"\x89PNG")
+    assert "layer 1 of 2, head 3 of 4, 12 tokens" in picture["text/plain"]
+    # The picture's HTML hides JupyterLab's "model not found" text in the next output (see explorer.py).
+    assert picture["text/html"].startswith("<style>") and ":not(:has(*))" in picture["text/html"]
+    assert f'src="data:image/png;base64,{picture["image/png"]}"' in picture["text/html"]
+    assert view[WIDGET_VIEW]["model_id"] == explorer.model_id and view["text/plain"] == ""
+    assert "image/png" not in view, "the picture must not be in the widget's output (JupyterLab would never show it)"
+
+
 def test_fallback_figure_shows_the_selected_head():
     weights = softmax_attention(2, 4)
     explorer = AttentionExplorer(weights, TOKENS, layer=1, head=2)
@@ -308,7 +328,7 @@ def test_nbconvert_html_export_shows_the_fallback_picture(tmp_path: Path):
     assert result.returncode == 0, result.stderr[-2000:]
     html = (tmp_path / "explorer.html").read_text(encoding="utf-8")
     # The output shown is the text/html fallback: a figure with the PNG inlined.
-    assert re.search(r'data-mime-type="text/html"[^>]*>\s*<figure class="lmkit-attention-fallback"', html)
+    assert re.search(r'data-mime-type="text/html"[^>]*>\s*(<style>[^<]*</style>)?<figure class="lmkit-attention-fallback"', html)
     assert "layer 0 of 2, head 0 of 4, 12 tokens" in html
     pictures = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert pictures and base64.b64decode(pictures[0]).startswith(b"\x89PNG")

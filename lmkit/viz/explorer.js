@@ -15,7 +15,21 @@ const TOP_K = 3; // strongest links listed in the read-out
 
 // matplotlib's "Blues" sampled at 9 points: the same colours as the static PNG fallback.
 const BLUES = ["#f7fbff", "#deebf7", "#c6dbef", "#9dcae1", "#6aaed6", "#4191c6", "#2070b4", "#08509b", "#08306b"];
-const LINK_RGB = "8, 80, 155"; // lines use the dark end of the colour map
+// Text on a cell of the colour map: dark ink on the pale end, white on the dark end, whatever the
+// theme (the theme's own text colour is light in a dark theme: unreadable on a pale cell).
+// With black below index 182 and white from it, every cell's text has a contrast ratio of at least
+// 4.58 (WCAG's 4.5 for normal text).
+const INK_ON_PALE = "#000000";
+const INK_ON_DARK = "#ffffff";
+const DARK_FROM = 182; // colour-map index (0-255) from which a cell counts as dark
+// Canvas text needs a concrete font: a CSS variable read before the view is attached comes back
+// empty, and the canvas then silently keeps its default font (labels changed font on first redraw).
+const MONO_FONT = '"DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace';
+const UI_FONT = 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif';
+// Fallbacks when the page gives no theme colours (the view drawn before it is attached).
+const FALLBACK_TEXT = "#1f2328";
+const FALLBACK_MUTED = "#57606a";
+const FALLBACK_LINK_RGB = "8, 80, 155";
 
 // ---------------------------------------------------------------------------------------------
 // Decoding the payload
@@ -85,6 +99,22 @@ function colourIndex(weight, vmax) {
 function cssColour(weight, vmax) {
   const i = 3 * colourIndex(weight, vmax);
   return `rgb(${COLOUR_LUT[i]}, ${COLOUR_LUT[i + 1]}, ${COLOUR_LUT[i + 2]})`;
+}
+
+/** The text colour that reads on the colour-map cell of this weight. */
+function inkOn(weight, vmax) {
+  return colourIndex(weight, vmax) >= DARK_FROM ? INK_ON_DARK : INK_ON_PALE;
+}
+
+/** Theme colours for canvas drawing, from the root's computed style, with fallbacks. */
+function themeColours(root) {
+  const style = root.isConnected ? getComputedStyle(root) : null;
+  const read = (name, fallback) => (style && style.getPropertyValue(name).trim()) || fallback;
+  return {
+    text: (style && style.color) || FALLBACK_TEXT,
+    muted: read("--lmx-muted", FALLBACK_MUTED),
+    linkRgb: read("--lmx-link-rgb", FALLBACK_LINK_RGB),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,9 +295,10 @@ function render({ model, el }) {
     const n = length();
     const context = sizeCanvas(links, LINK_WIDTH, n * ROW_HEIGHT);
     const head = model.get("head");
+    const { linkRgb } = themeColours(root);
     const rowY = (i) => i * ROW_HEIGHT + ROW_HEIGHT / 2;
     const link = (query, key, alpha) => {
-      context.strokeStyle = `rgba(${LINK_RGB}, ${alpha.toFixed(3)})`;
+      context.strokeStyle = `rgba(${linkRgb}, ${alpha.toFixed(3)})`;
       context.beginPath();
       context.moveTo(2, rowY(query));
       context.bezierCurveTo(LINK_WIDTH / 2, rowY(query), LINK_WIDTH / 2, rowY(key), LINK_WIDTH - 2, rowY(key));
@@ -304,7 +335,7 @@ function render({ model, el }) {
         node.classList.toggle("lmx-focus", Boolean(isTarget));
         if (column === shaded) {
           node.style.background = cssColour(along[index], state.vmax);
-          node.style.color = colourIndex(along[index], state.vmax) > 150 ? "#fff" : "";
+          node.style.color = inkOn(along[index], state.vmax);
         } else {
           node.style.background = "";
           node.style.color = "";
@@ -329,9 +360,14 @@ function render({ model, el }) {
     const context = sizeCanvas(heatmap, margin + side + 4, margin + side + 4);
     const head = model.get("head");
     paintMatrix(context, state.weights, headOffset(head), n, state.vmax, margin, margin, side);
+    const colours = themeColours(root);
+    const labelFont = `${Math.min(12, cell - 1)}px ${MONO_FONT}`;
+    // Mirrored for the browser test, which checks the labels' contrast and that the font never changes.
+    heatmap.dataset.labelColour = colours.text;
+    heatmap.dataset.labelFont = labelFont;
     if (labelled) {
-      context.fillStyle = getComputedStyle(root).color;
-      context.font = `${Math.min(12, cell - 1)}px ${getComputedStyle(root).getPropertyValue("--lmx-mono")}`;
+      context.fillStyle = colours.text;
+      context.font = labelFont;
       context.textBaseline = "middle";
       tokens().forEach((token, i) => {
         const label = displayToken(token).slice(0, 12);
@@ -344,8 +380,8 @@ function render({ model, el }) {
         context.fillText(label, 0, 0); // key columns
         context.restore();
       });
-      context.fillStyle = getComputedStyle(root).getPropertyValue("--lmx-muted");
-      context.font = `11px ${getComputedStyle(root).fontFamily}`;
+      context.fillStyle = colours.muted;
+      context.font = `11px ${UI_FONT}`;
       context.textAlign = "right";
       context.fillText("key →", margin - 4, margin - 24);
       context.fillText("query ↓", margin - 4, margin - 10);
@@ -466,8 +502,23 @@ function render({ model, el }) {
   for (const [events, callback] of listeners) model.on(events, callback);
 
   rebuild();
+
+  // The first drawing may happen before the view is in the page (no theme colours yet): draw again
+  // once it is laid out, and whenever JupyterLab switches theme (canvas pixels do not follow CSS).
+  let drawnAttached = false;
+  const resized = new ResizeObserver(() => {
+    if (!drawnAttached && root.isConnected) {
+      drawnAttached = true;
+      update();
+    }
+  });
+  resized.observe(root);
+  const themeWatch = new MutationObserver(() => update());
+  themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light", "class"] });
   return () => {
     for (const [events, callback] of listeners) model.off(events, callback);
+    resized.disconnect();
+    themeWatch.disconnect();
   };
 }
 

@@ -8,9 +8,16 @@ to see where it looks (its row) or who looks at it (its column).
 The front end is ``explorer.js`` (+ ``explorer.css``), plain JavaScript shipped
 inside the package: no CDN, no build step, nothing fetched from the network.
 Only the selected layer's weights travel to the browser, as float16 bytes, so
-a few hundred tokens stay responsive. Where no widget can run (an HTML export,
-nbgrader's feedback, GitHub's preview), the output also carries a static PNG
-heatmap of the selected head.
+a few hundred tokens stay responsive.
+
+Displayed in a notebook, the explorer makes two outputs (``_ipython_display_``):
+a static picture (PNG heatmap of the selected head, as ``image/png`` and as
+``text/html``), then the live widget view. While the live view is on the page,
+explorer.css hides the picture. Where no widget can run, the picture stays: an
+HTML export or nbgrader's feedback (no widget state is saved), GitHub's preview,
+and a notebook reopened after its kernel is gone, where JupyterLab would
+otherwise show "Error displaying widget: model not found" (a ``<style>`` in the
+picture's HTML hides that message).
 """
 
 from __future__ import annotations
@@ -35,6 +42,16 @@ from lmkit.viz.heatmap import (
 
 _HERE = pathlib.Path(__file__).parent
 FLOAT16_MAX = float(np.finfo(np.float16).max)
+
+# Shipped inside the picture's HTML (a trusted output may style the page): in the output right after
+# a fallback picture, JupyterLab's widget renderer with no element inside it is its "Loading
+# widget..." or "Error displaying widget: model not found" text; hide it, the picture says it all.
+# A live view has elements inside and stays. (CSS :has(): Chromium 105+, Firefox 121+, Safari 15.4+.)
+HIDE_DEAD_VIEW = (
+    "<style>.jp-OutputArea-child:has(.lmkit-attention-fallback) + .jp-OutputArea-child"
+    " > .jp-OutputArea-output:not(:has(*))"
+    "{display:none}</style>"
+)
 
 
 def _stack_layers(attentions: Any) -> np.ndarray:
@@ -280,24 +297,51 @@ class AttentionExplorer(anywidget.AnyWidget):
         self.figure().savefig(buffer, format="png")
         return buffer.getvalue()
 
-    def _fallback_html(self, png_base64: str) -> str:
-        caption = (
+    def _caption(self) -> str:
+        return (
             f"Attention weights, layer {self.layer} of {self.n_layers}, head {self.head} of "
             f"{self.n_heads}, {len(self.tokens)} tokens (static picture; run the notebook "
             "for the interactive explorer)."
         )
-        return (
+
+    def _fallback_html(self, png_base64: str, *, hide_dead_view: bool = False) -> str:
+        caption = html.escape(self._caption())
+        figure = (
             '<figure class="lmkit-attention-fallback" style="margin:0">'
-            f'<img alt="{html.escape(caption)}" src="data:image/png;base64,{png_base64}" '
+            f'<img alt="{caption}" src="data:image/png;base64,{png_base64}" '
             'style="max-width:100%;height:auto"/>'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            f"<figcaption>{caption}</figcaption></figure>"
         )
+        return (HIDE_DEAD_VIEW if hide_dead_view else "") + figure
+
+    def _static_bundle(self) -> dict[str, str]:
+        """The picture alone: ``image/png``, ``text/html`` (figure and caption), ``text/plain``."""
+        png_base64 = base64.b64encode(self.to_png()).decode("ascii")
+        return {
+            "text/plain": self._caption(),
+            "image/png": png_base64,
+            "text/html": self._fallback_html(png_base64, hide_dead_view=True),
+        }
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        """Display the static picture, then the live view (two outputs; see the module docstring).
+
+        One output holding both cannot work: JupyterLab always prefers the widget mimetype, and
+        where the widget's model is gone (a reopened notebook) it shows an error, not the picture.
+        """
+        from IPython.display import display
+
+        display(self._static_bundle(), raw=True)
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        # Where the view cannot be drawn (an export, an untrusted notebook) the picture above
+        # already says what this is: no second line of text under it.
+        display({**data, "text/plain": ""}, metadata=metadata, raw=True)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
-        """The live widget view plus ``image/png`` and ``text/html`` for static exports.
+        """One bundle: the live widget view plus ``image/png`` and ``text/html``.
 
-        Jupyter front ends with a widget manager show the live view and ignore the rest;
-        nbconvert, nbgrader feedback and GitHub fall back to the picture.
+        IPython displays the explorer through :meth:`_ipython_display_` (two outputs); this
+        single bundle serves front ends that ask an object for its mimebundle directly.
         """
         data, metadata = super()._repr_mimebundle_(**kwargs)
         png_base64 = base64.b64encode(self.to_png()).decode("ascii")
