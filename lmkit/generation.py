@@ -1,7 +1,7 @@
 """Turning next-token logits into text: filtering, sampling and the decode loop.
 
-Backs 04 §5 (decoding: greedy, temperature, top-k, top-p; Exercise 7, the nucleus
-filter) and 05 §8 (generating after fine-tuning).
+Backs 04 §5 (decoding: greedy, temperature, top-k, top-p; the nucleus-filter
+exercise) and 05 §8 (generating after fine-tuning).
 
 A causal language model gives, at every step, a score (logit) for each word of
 the vocabulary. :func:`generate` appends one chosen token at a time:
@@ -123,8 +123,9 @@ def _next_token_logits(model: CausalLM, ids: torch.Tensor, caches: list | None, 
     else:
         caches = None
         window = ids[:, -block_size:]
-    out = model(window, kv_caches=caches)
-    return out.logits[:, -1, :], caches
+    out = model(window) if caches is None else model(window, kv_caches=caches)
+    logits = out[0] if isinstance(out, (tuple, list)) else out.logits  # 03's MiniGPT returns (logits, loss)
+    return logits[:, -1, :], caches
 
 
 def _check_generate_args(input_ids, max_new_tokens, temperature, eos_token_id, vocab_size, top_k, top_p) -> None:
@@ -139,15 +140,15 @@ def _check_generate_args(input_ids, max_new_tokens, temperature, eos_token_id, v
     if (not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or not temperature >= 0
             or math.isinf(temperature)):
         raise ValueError(f"temperature must be a number >= 0; got {temperature!r}")  # (NaN fails >= 0)
-    if input_ids.numel() and (int(input_ids.min()) < 0 or int(input_ids.max()) >= vocab_size):
+    if input_ids.numel() and (int(input_ids.min()) < 0 or vocab_size is not None and int(input_ids.max()) >= vocab_size):
         bad = int(input_ids.min()) if int(input_ids.min()) < 0 else int(input_ids.max())
-        raise ValueError(f"input_ids must be token ids in [0, {vocab_size}); got {bad}")
+        raise ValueError(f"input_ids must be token ids in [0, {'V' if vocab_size is None else vocab_size}); got {bad}")
     # checked here, by their names in this call, rather than as k / p inside the filters
     if top_k is not None and (not _validate.is_int(top_k) or top_k < 1):
         raise ValueError(f"top_k must be an int >= 1 or None; got {top_k!r}")
     if top_p is not None and (isinstance(top_p, bool) or not isinstance(top_p, (int, float)) or not 0.0 < top_p <= 1.0):
         raise ValueError(f"top_p must be a number in (0, 1] or None; got {top_p!r}")
-    if eos_token_id is not None and not (isinstance(eos_token_id, int) and 0 <= eos_token_id < vocab_size):
+    if eos_token_id is not None and not (isinstance(eos_token_id, int) and 0 <= eos_token_id < (vocab_size or eos_token_id + 1)):
         raise ValueError(f"eos_token_id must be an id in [0, {vocab_size}); got {eos_token_id!r}")
 
 
@@ -164,6 +165,7 @@ def generate(
     use_cache: bool = True,
     generator: torch.Generator | None = None,
     eos_token_id: int | None = None,
+    block_size: int | None = None,
 ) -> torch.Tensor:
     """Continue ``input_ids`` by ``max_new_tokens`` tokens.
 
@@ -180,9 +182,20 @@ def generate(
     that produces ``eos_token_id`` stops: its later positions are filled with eos;
     the loop ends early once every sequence has stopped (the result is still padded
     to full length). The model is put in eval mode while generating and restored after.
+
+    Any causal LM fits whose call returns ``.logits`` or a ``(logits, ...)`` tuple, such as
+    03's MiniGPT; ``block_size`` overrides ``model.config.block_size`` (or ``model.block_size``).
+    Without ``model.new_kv_caches`` every step re-runs the window (no cache), and without a
+    known vocabulary size the prompt's ids are not range-checked.
     """
-    vocab_size = model.config.vocab_size
-    block_size = model.config.block_size
+    config = getattr(model, "config", None)
+    block_size = block_size if block_size is not None else getattr(config, "block_size", None)
+    block_size = block_size if block_size is not None else getattr(model, "block_size", None)
+    if not _validate.is_int(block_size) or block_size < 1:
+        raise ValueError(f"the model has no config.block_size or block_size: pass block_size=; got {block_size!r}")
+    vocab_size = getattr(config, "vocab_size", None)
+    vocab_size = vocab_size if vocab_size is not None else getattr(model, "vocab_size", None)
+    use_cache = use_cache and hasattr(model, "new_kv_caches")  # a model without caches is re-run each step
     squeeze = isinstance(input_ids, torch.Tensor) and input_ids.dim() == 1
     if squeeze:
         input_ids = input_ids.unsqueeze(0)

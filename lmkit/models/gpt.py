@@ -42,6 +42,7 @@ class GPTConfig:
     layer_norm_eps: float = 1e-5
     backend: str = "reference"
     activation: str = "gelu_tanh"
+    norm_first: bool = True  # pre-LN (GPT-2); False: post-LN, as in 03's comparison and 04's ablation
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
@@ -73,7 +74,7 @@ class GPT(nn.Module):
     """A GPT-2 style causal language model.
 
     input_ids (B, L) -> token + position embeddings -> n_layer pre-LN blocks
-    -> final LayerNorm -> logits (B, L, vocab_size), the LM head tied to ``wte``.
+    (post-LN with ``config.norm_first=False``) -> final LayerNorm -> logits (B, L, vocab_size), the LM head tied to ``wte``.
     """
 
     def __init__(self, config: GPTConfig) -> None:
@@ -90,7 +91,7 @@ class GPT(nn.Module):
                 d,
                 config.n_head,
                 4 * d,
-                norm_first=True,
+                norm_first=config.norm_first,
                 activation=config.activation,
                 dropout=config.dropout,
                 bias=config.bias,
@@ -213,3 +214,23 @@ class GPT(nn.Module):
         query_pos = torch.arange(length, device=device)[:, None] + past
         itself = query_pos == torch.arange(total, device=device)[None, :]
         return causal & (keys_allowed | itself)
+
+
+class MiniGPT(nn.Module):
+    """:class:`GPT` behind the interface of 03's MiniGPT exercise, for 04 §2.
+
+    MiniGPT(vocab_size, block_size, n_layer=2, n_head=2, d_model=64, norm_first=True);
+    forward(idx (B, L), targets (B, L) | None) -> (logits (B, L, V), loss | None). 04 trains
+    the learner's own MiniGPT and falls back to this one when theirs is missing or fails.
+    """
+
+    def __init__(self, vocab_size: int, block_size: int, n_layer: int = 2, n_head: int = 2, d_model: int = 64,
+                 norm_first: bool = True) -> None:
+        super().__init__()
+        self.block_size = block_size
+        self.gpt = GPT(GPTConfig(vocab_size=vocab_size, block_size=block_size, n_layer=n_layer, n_head=n_head,
+                                 n_embd=d_model, activation="gelu", norm_first=norm_first))
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        out = self.gpt(idx, targets)
+        return out.logits, out.loss
