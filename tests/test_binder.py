@@ -81,6 +81,16 @@ def test_requirements_cover_lmkit_and_course_dependencies_within_their_ranges():
             f"binder pins {name}=={version}, outside pyproject's {requirement}")
 
 
+def test_triton_for_06_is_pinned_within_the_gpu_extra():
+    """06 runs its Triton kernels in the CPU interpreter, so Binder installs the gpu extra's triton."""
+    gpu = [Requirement(r) for r in _pyproject()["project"]["optional-dependencies"]["gpu"]]
+    _, pinned = _binder_requirements()
+    for requirement in gpu:
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"binder/requirements.txt lacks {requirement.name}, which 06 needs"
+        assert requirement.specifier.contains(_pinned_version(pinned[name]), prereleases=True)
+
+
 def test_torch_is_the_cpu_only_build():
     options, pinned = _binder_requirements()
     assert f"--extra-index-url {CPU_INDEX}" in options
