@@ -3,3 +3,6 @@ def causal_mask(L, device=None):
         raise ValueError("L >= 1")
     i = torch.arange(L, device=device)
     return i[:, None] >= i[None, :]
+
+
+CAUSAL_PAIRS_1024 = 524800

@@ -3,7 +3,7 @@ def article_score(h_query, h_key):
     return float(stable_softmax(s.reshape(1, 1))[0, 0])
 
 
-def sentence_attention_weights(H):
-    if H.ndim != 2:
-        raise ValueError("H must be (L, d)")
-    return attention(H, H, H)[1]
+def sentence_attention_weights(X):
+    if X.ndim != 2:
+        raise ValueError("X must be (L, d)")
+    return attention(X, X, X)[1]

@@ -3,9 +3,9 @@ def article_score(h_query, h_key):
     return (torch.exp(s - s) / torch.exp(s - s).sum()).item()
 
 
-def sentence_attention_weights(H):
-    if len(H.shape) != 2:
-        raise ValueError("H must be 2-D")
-    s = attention_scores(H, H)
+def sentence_attention_weights(X):
+    if len(X.shape) != 2:
+        raise ValueError("X must be 2-D")
+    s = attention_scores(X, X)
     e = torch.exp(s - s.max(-1, keepdim=True).values)
     return e / e.sum(-1, keepdim=True)

@@ -2,6 +2,6 @@ def article_score(h_query, h_key):
     return float(stable_softmax(attention_scores(h_query[None, :], h_key[None, :]))[0, 0])
 
 
-def sentence_attention_weights(H):
-    H = torch.atleast_2d(H)
-    return stable_softmax(attention_scores(H, H))
+def sentence_attention_weights(X):
+    X = torch.atleast_2d(X)
+    return stable_softmax(attention_scores(X, X))

@@ -1,0 +1,2 @@
+def predicted_score_variance(d, sigma, scaled=False):
+    return float(sigma ** 4)
