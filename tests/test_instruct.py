@@ -74,8 +74,10 @@ def _memoriser(pairs):
     """A tiny GPT instruction-tuned on ``pairs`` (the loss sees only the answers)."""
     torch.manual_seed(0)
     model = GPT(GPTConfig(vocab_size=TOK.vocab_size, block_size=24, n_layer=1, n_head=2, n_embd=32))
-    losses = instruction_tune(model, TOK, pairs, steps=300, lr=1e-2, batch_size=len(pairs), seed=0)
-    assert len(losses) == 300 and losses[-1] < 0.1 * losses[0]
+    # lr 1e-2 oscillates between "capital of france" and "currency of france" (one word apart) on
+    # some seeds; 3e-3 for 500 steps memorised all six on seeds 0-2 (measured after the corpus change).
+    losses = instruction_tune(model, TOK, pairs, steps=500, lr=3e-3, batch_size=len(pairs), seed=0)
+    assert len(losses) == 500 and losses[-1] < 0.1 * losses[0]
     return model
 
 

@@ -10,6 +10,9 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from lmkit.data.templates import (COUNTRY_TEMPLATES, FILLER_TEMPLATES, GENDER_TEMPLATES, PAST_TEMPLATES,
+                                  PLURAL_TEMPLATES, pair_sentence, with_article)
+
 __all__ = ["Country", "Character", "Analogy", "World", "make_world", "generate_corpus",
            "cloze_probes", "true_false_statements", "agreement_examples", "coreference_examples",
            "ClozeProbe", "AgreementExample", "CoreferenceExample",
@@ -42,7 +45,8 @@ class Analogy:
     relation: str
 
 
-# Curated, true, one-to-one: capital, language and currency unique within this table.
+# Curated, true, one-to-one: capital, language and currency unique within this table, and no
+# contested fact (no country whose capital is disputed; no name that two states share).
 _COUNTRIES = [
     Country("france", "paris", "french", "euro"),
     Country("japan", "tokyo", "japanese", "yen"),
@@ -53,12 +57,12 @@ _COUNTRIES = [
     Country("poland", "warsaw", "polish", "zloty"),
     Country("sweden", "stockholm", "swedish", "krona"),
     Country("turkey", "ankara", "turkish", "lira"),
-    Country("korea", "seoul", "korean", "won"),
+    Country("norway", "oslo", "norwegian", "krone"),
     Country("thailand", "bangkok", "thai", "baht"),
     Country("brazil", "brasilia", "portuguese", "real"),
     Country("vietnam", "hanoi", "vietnamese", "dong"),
     Country("hungary", "budapest", "hungarian", "forint"),
-    Country("israel", "jerusalem", "hebrew", "shekel"),
+    Country("peru", "lima", "spanish", "sol"),
     Country("iran", "tehran", "persian", "rial"),
     Country("ukraine", "kyiv", "ukrainian", "hryvnia"),
     Country("czechia", "prague", "czech", "koruna"),
@@ -139,78 +143,6 @@ def analogy_questions(world: World, relations: list[str] | None = None, *,
     return questions
 
 
-# Templates: consistent contexts make the analogy offsets learnable.
-_COUNTRY_TEMPLATES = [
-    "{capital} is the capital city of {country} .",
-    "the capital of {country} is {capital} .",
-    "in {country} people speak {language} .",
-    "the language of {country} is {language} .",
-    "the currency of {country} is the {currency} .",
-    "in {country} you pay with the {currency} .",
-    "people in the city of {capital} speak {language} and pay with the {currency} .",
-    "the country {country} has its capital {capital} and its currency the {currency} .",
-]
-# Syntactic relations.  In real text "king" and "queen" share royal contexts (crown,
-# throne) and differ in the pronouns around them; the analogy offset king - man + woman
-# is learnable only because of both.  So each pair gets its own topic word, shared by
-# its two members, and every sentence names ONE member next to the markers of its
-# gender / number / tense.  (Putting both members in one sentence, as a first version
-# did, makes them each other's context and washes out the offset: accuracy ~0.2.)
-_PAIR_TOPICS = {
-    # gender
-    "king": "crown", "prince": "castle", "man": "office", "boy": "playground",
-    "father": "kitchen", "son": "cradle", "brother": "bicycle", "husband": "wedding",
-    "uncle": "farmhouse", "nephew": "birthday", "grandfather": "garden", "actor": "theatre",
-    # plural
-    "cat": "milk", "dog": "bone", "bird": "nest", "horse": "stable", "car": "road",
-    "book": "shelf", "tree": "forest", "house": "village", "apple": "orchard",
-    "child": "school", "mouse": "cheese", "foot": "shoe",
-    # past tense
-    "walk": "park", "play": "game", "jump": "fence", "cook": "soup", "paint": "wall",
-    "dance": "music", "go": "market", "eat": "bread", "see": "moon", "write": "letter",
-    "run": "track", "sing": "song",
-}
-# Each template pair: (male / singular / present form, female / plural / past form).
-_GENDER_TEMPLATES = [
-    ("the {w} stood by the {topic} and he smiled .", "the {w} stood by the {topic} and she smiled ."),
-    ("he is the {w} of the {topic} .", "she is the {w} of the {topic} ."),
-    ("everyone knew the {w} , because his {topic} was famous .",
-     "everyone knew the {w} , because her {topic} was famous ."),
-    ("the {w} said that he loved the {topic} .", "the {w} said that she loved the {topic} ."),
-    ("mr smith is a {w} ; he talks about the {topic} .", "mrs smith is a {w} ; she talks about the {topic} ."),
-]
-_PLURAL_TEMPLATES = [
-    ("one {w} is by the {topic} .", "two {w} are by the {topic} ."),
-    ("a {w} was near the {topic} .", "many {w} were near the {topic} ."),
-    ("this {w} likes the {topic} .", "these {w} like the {topic} ."),
-    ("there is a {w} at the {topic} .", "there are three {w} at the {topic} ."),
-    ("the {w} is at the {topic} , it is alone .", "the {w} are at the {topic} , they are together ."),
-]
-_PAST_TEMPLATES = [
-    ("today we {w} near the {topic} .", "yesterday we {w} near the {topic} ."),
-    ("they often {w} by the {topic} .", "last year they {w} by the {topic} ."),
-    ("i will {w} at the {topic} tomorrow .", "long ago i {w} at the {topic} ."),
-    ("now you {w} and think of the {topic} .", "last week you {w} and thought of the {topic} ."),
-    ("every day they {w} at the {topic} .", "once upon a time they {w} at the {topic} ."),
-]
-
-
-def _pair_sentence(rng: random.Random, templates: list[tuple[str, str]],
-                   pairs: tuple[tuple[str, str], ...]) -> str:
-    """A sentence naming one member of a random pair, with its topic and markers."""
-    pair = rng.choice(pairs)
-    side = rng.randrange(2)
-    template = rng.choice(templates)[side]
-    return template.format(w=pair[side], topic=_PAIR_TOPICS.get(pair[0], "world"))
-
-
-_FILLER = [
-    "it was a quiet morning and the sun was warm .",
-    "{name} works as a {job} in {home} .",
-    "{name} lives in {home} and likes the city .",
-]
-
-
 def generate_corpus(world: World | None = None, *, n_sentences: int = 6000,
                     seed: int = 0) -> list[str]:
     """``n_sentences`` lower-case sentences about ``world``, deterministic in (world, n, seed)."""
@@ -219,11 +151,11 @@ def generate_corpus(world: World | None = None, *, n_sentences: int = 6000,
     world = make_world(0) if world is None else world
     rng = random.Random(seed)
     makers = [
-        lambda: rng.choice(_COUNTRY_TEMPLATES).format(**_country_fields(rng.choice(world.countries))),
-        lambda: _pair_sentence(rng, _GENDER_TEMPLATES, world.gender_pairs),
-        lambda: _pair_sentence(rng, _PLURAL_TEMPLATES, world.plural_pairs),
-        lambda: _pair_sentence(rng, _PAST_TEMPLATES, world.past_pairs),
-        lambda: rng.choice(_FILLER).format(**_character_fields(rng.choice(world.characters))),
+        lambda: rng.choice(COUNTRY_TEMPLATES).format(**_country_fields(rng.choice(world.countries))),
+        lambda: pair_sentence(rng, GENDER_TEMPLATES, world.gender_pairs),
+        lambda: pair_sentence(rng, PLURAL_TEMPLATES, world.plural_pairs),
+        lambda: pair_sentence(rng, PAST_TEMPLATES, world.past_pairs),
+        lambda: rng.choice(FILLER_TEMPLATES).format(**_character_fields(rng.choice(world.characters))),
     ]
     weights = [0.3, 0.25, 0.2, 0.2, 0.05]
     return [rng.choices(makers, weights)[0]() for _ in range(n_sentences)]
@@ -234,7 +166,7 @@ def _country_fields(c: Country) -> dict[str, str]:
 
 
 def _character_fields(ch: Character) -> dict[str, str]:
-    return {"name": ch.name, "job": ch.job, "home": ch.home}
+    return {"name": ch.name, "job": ch.job, "a_job": with_article(ch.job), "home": ch.home}
 
 
 _TOKEN = re.compile(r"\[mask\]|[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
