@@ -65,7 +65,8 @@ def read_only_paths() -> list[Path]:
     for name, default in (("LMKIT_CACHE", home / ".cache" / "lmkit"), ("HF_HOME", home / ".cache" / "huggingface"),
                           ("TORCH_HOME", home / ".cache" / "torch")):
         path = Path(os.environ.get(name, default))
-        if path.is_dir():
+        # Optional: a cache the sandbox uid could not read anyway (a 0700 folder) is left out.
+        if path.is_dir() and (os.geteuid() != 0 or _others_may_enter(path)):
             paths.add(path.resolve())
     # Drop paths inside others: one bind each.
     ordered = sorted(paths, key=lambda p: len(p.parts))
