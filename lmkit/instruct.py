@@ -1,7 +1,8 @@
 """Instruction tuning: toy-world facts as question/answer pairs, with the prompt masked out of the loss.
 
-Backs 05 §5 (instruction tuning with prompt masking: build inputs and labels, fine-tune
-the toy GPT, measure exact match on held-out questions before and after).
+Backs 05 §9 (instruction tuning with prompt masking: build inputs and labels, fine-tune
+the toy GPT, measure exact match on held-out questions before and after) and 05 §11
+(the fixed GPT script's batches: :func:`pad_batch`, :func:`lm_inputs_and_targets`).
 
 * :func:`fact_pairs` turns every country fact into questions, both ways round::
 
@@ -37,7 +38,7 @@ from lmkit.models._common import IGNORE_INDEX
 
 __all__ = ["QUESTIONS", "InstructionPair", "fact_pairs", "split_by_fact", "instruction_words",
            "build_inputs_and_labels", "pad_examples", "instruction_batches", "instruction_tune", "answer",
-           "exact_match"]
+           "exact_match", "pad_batch", "lm_inputs_and_targets"]
 
 # relation -> (question about the country, question back from the object); "{x}" is filled in.
 QUESTIONS = {
@@ -210,3 +211,30 @@ def exact_match(model: nn.Module, tokenizer, pairs: Sequence[InstructionPair], *
         raise TypeError("pairs must be a non-empty list of InstructionPair (from fact_pairs)")
     got = answer(model, tokenizer, [p.prompt for p in pairs], max_new_tokens=max_new_tokens)
     return sum(tokenize_words(g) == tokenize_words(p.response) for g, p in zip(got, pairs)) / len(pairs)
+
+
+def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad token lists: (input_ids (B, L), attention_mask (B, L)), both int64, L the longest.
+    The mask comes from the lengths (a real token equal to ``pad_id`` is still real)."""
+    if not isinstance(sequences, (list, tuple)) or not sequences or any(len(s) == 0 for s in sequences):
+        raise ValueError("sequences must be a non-empty list of non-empty token lists")
+    _validate.integer("pad_id", pad_id)
+    length = max(len(s) for s in sequences)
+    ids = torch.full((len(sequences), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(sequences), length), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)], mask[row, : len(seq)] = torch.as_tensor(list(seq), dtype=torch.long), 1
+    return ids, mask
+
+
+def lm_inputs_and_targets(input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                          ignore_index: int = IGNORE_INDEX) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, L) padded batch -> inputs (B, L-1) and next-token targets (B, L-1), ``ignore_index``
+    where the target is padding (read from ``attention_mask``)."""
+    if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2 or input_ids.shape[1] < 2:
+        raise ValueError(f"input_ids must be a (B, L) tensor with L >= 2; got {getattr(input_ids, 'shape', None)}")
+    if not isinstance(attention_mask, torch.Tensor) or attention_mask.shape != input_ids.shape:
+        raise ValueError("attention_mask must have the shape of input_ids")
+    targets = input_ids[:, 1:].clone()
+    targets[attention_mask[:, 1:] == 0] = ignore_index
+    return input_ids[:, :-1], targets

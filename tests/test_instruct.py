@@ -91,3 +91,15 @@ def test_exact_match_scores_greedy_answers():
     assert exact_match(model, TOK, wrong) == 0.0
     with pytest.raises(TypeError, match="pairs must be a non-empty list of InstructionPair"):
         exact_match(model, TOK, [])
+
+
+def test_pad_batch_and_lm_inputs_and_targets():
+    from lmkit.instruct import lm_inputs_and_targets, pad_batch
+
+    ids, mask = pad_batch([[7, 7], [7], [1, 7, 7, 7]], pad_id=7)
+    assert ids.dtype == mask.dtype == torch.int64 and ids.shape == (3, 4)
+    assert mask.tolist() == [[1, 1, 0, 0], [1, 0, 0, 0], [1, 1, 1, 1]]
+    x, y = lm_inputs_and_targets(torch.tensor([[0, 0, 5, 0, 6]]), torch.tensor([[0, 0, 1, 1, 1]]))
+    assert x.tolist() == [[0, 0, 5, 0]] and y.tolist() == [[-100, 5, 0, 6]]
+    with pytest.raises(ValueError):
+        pad_batch([], 0)
