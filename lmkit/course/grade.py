@@ -313,6 +313,8 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 c.ClearHiddenTests.enforce_metadata = False
+# Feedback that reads offline: no CDN scripts, formulas as MathML (lmkit/course/export.py).
+c.GenerateFeedback.exporter_class = "lmkit.course.export.OfflineHTMLExporter"
 c.SanitizeFeedback.given_markdown_file = {markdown!r}
 """
 NBGRADER_STEP_TIMEOUT = 900  # s for one nbgrader autograde or feedback run (no student code runs in either)
