@@ -368,6 +368,12 @@ def test_reopened_notebook_shows_the_static_picture(page, lab_url: str, tmp_path
     kinds = [sorted(output.get("data", {})) for output in outputs]
     assert ["image/png", "text/html", "text/plain"] in kinds, f"the picture should be saved as its own output: {kinds}"
 
+    # Reloaded while the kernel still runs: the widget manager gets the model back from the kernel, the
+    # live view shows and the picture stays hidden.
+    open_notebook(page, lab_url, reset=False)
+    page.locator(".lmx-root").first.wait_for(timeout=120_000)
+    expect(page.locator(".lmkit-attention-fallback")).to_be_hidden()
+
     # Shut every kernel down (the reopened notebook then gets a fresh one, without the widget's model).
     for session in json.loads(urllib.request.urlopen(f"{lab_url}/api/sessions").read()):
         request = urllib.request.Request(f"{lab_url}/api/sessions/{session['id']}", method="DELETE")

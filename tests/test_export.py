@@ -90,6 +90,25 @@ def test_every_formula_of_the_course_converts(folder):
 # -- whole pages ------------------------------------------------------------------------------------
 
 
+def test_configure_makes_plain_html_exports_offline():
+    """What a Jupyter server's config gets from lmkit.course.export.configure (JupyterLab's HTML export)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    from lmkit.course.export import configure
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Scale: $1/\\sqrt{d}$.")])
+    plain, _ = HTMLExporter().from_notebook_node(notebook)
+    assert remote_references(plain), "nbconvert's own template should name its CDN scripts (else this test is moot)"
+    config = Config()
+    configure(config)
+    offline, _ = HTMLExporter(config=config).from_notebook_node(notebook)
+    assert not remote_references(offline), remote_references(offline)
+    assert "<msqrt><mi>d</mi></msqrt>" in offline and "jp-Notebook" in offline  # JupyterLab's page
+    assert "lmkit.course.export" in offline and "lmkit.course.export" not in plain
+
+
 def check_in_browser(page: Path, screenshot: Path) -> dict:
     """Open ``page`` in Chromium with the network cut off; report formulas drawn and pictures loaded."""
     sync_api = pytest.importorskip("playwright.sync_api")

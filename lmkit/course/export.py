@@ -5,11 +5,12 @@ require.js, mermaid and the widget manager from CDNs. Opened without a network, 
 show as raw TeX and widgets vanish. :class:`OfflineHTMLExporter` is nbconvert's
 ``HTMLExporter`` with:
 
-* the template's CDN scripts removed. A Jinja loader in front of the template path shadows
-  ``mathjax.html.j2`` and ``mermaidjs.html.j2`` (macros every template imports, nbgrader's
-  feedback included) with ones that emit nothing, and supplies the top template,
-  ``lmkit-offline.html.j2``, which extends the chosen template's ``index.html.j2`` and empties
-  its require.js, jQuery and widget-manager blocks;
+* the template's CDN scripts removed. The template folder ``templates/lmkit-offline/`` holds
+  ``mathjax.html.j2`` and ``mermaidjs.html.j2``, macros every template imports (nbgrader's
+  feedback included) that here emit no script, and an ``index.html.j2`` that extends
+  JupyterLab's and empties its require.js, jQuery and widget-manager blocks. The exporter puts
+  them in a Jinja loader in front of the template path, so they serve whichever template is
+  chosen (the top one, ``lmkit-offline.html.j2``, extends that template's own index);
 * formulas of markdown cells turned into MathML (:mod:`lmkit.course.texmath`) after the other
   preprocessors ran, so nbgrader's ``SanitizeFeedback`` still sees the sources it checks;
 * saved widget state dropped: a widget shows the picture it carries instead (the attention
@@ -21,7 +22,7 @@ Used by ``lmkit grade`` for the feedback (``GenerateFeedback.exporter_class``, i
     python -m lmkit.course.export NOTEBOOK.ipynb [--output NOTEBOOK.html]
 
 JupyterLab's own File > Save and Export Notebook As > HTML uses plain nbconvert, unless its
-server's config calls :func:`configure`.
+server's config has :func:`server_config` in it (or a Python config file calls :func:`configure`).
 """
 
 from __future__ import annotations
@@ -38,26 +39,21 @@ from traitlets import default
 
 from lmkit.course.texmath import markdown_math_to_mathml
 
+TEMPLATES = Path(__file__).parent / "templates"  # an nbconvert template base folder
+TEMPLATE_NAME = "lmkit-offline"
 TEMPLATE_FILE = "lmkit-offline.html.j2"
-NO_NETWORK_TEMPLATES = {
-    "mathjax.html.j2": (
-        "{%- macro mathjax(url='') -%}"
-        "<!-- formulas are MathML, drawn by the browser (lmkit.course.export): no MathJax -->"
-        "{%- endmacro %}"
-    ),
-    "mermaidjs.html.j2": "{%- macro mermaid_js(url='', elk_url='') -%}{%- endmacro %}",
-    TEMPLATE_FILE: """{%- extends 'index.html.j2' -%}
-{%- block html_head_js_jquery -%}{%- endblock html_head_js_jquery -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-""",
-}
 
 
 def offline_loader() -> DictLoader:
-    """The Jinja loader that takes the CDN scripts out of nbconvert's templates."""
-    return DictLoader(NO_NETWORK_TEMPLATES)
+    """A Jinja loader with the no-network macros and a top template extending any template's index."""
+    folder = TEMPLATES / TEMPLATE_NAME
+    index = (folder / "index.html.j2").read_text(encoding="utf-8")
+    assert "{%- extends 'lab/index.html.j2' -%}" in index, "templates/lmkit-offline/index.html.j2 changed"
+    return DictLoader({
+        "mathjax.html.j2": (folder / "mathjax.html.j2").read_text(encoding="utf-8"),
+        "mermaidjs.html.j2": (folder / "mermaidjs.html.j2").read_text(encoding="utf-8"),
+        TEMPLATE_FILE: index.replace("'lab/index.html.j2'", "'index.html.j2'"),
+    })
 
 
 class PrerenderMath(Preprocessor):
@@ -96,12 +92,25 @@ class OfflineHTMLExporter(HTMLExporter):
         return PrerenderMath().preprocess(nb, resources)  # last: after nbgrader's SanitizeFeedback
 
 
+def server_config() -> dict:
+    """Settings that make a Jupyter server's HTML export offline (JupyterLab's File > Save and Export
+    Notebook As > HTML), as for a ``jupyter_server_config.json``: JupyterLab's template with the
+    no-network macros first on its path, and the formulas as MathML. Slides keep their own template."""
+    return {
+        "HTMLExporter": {
+            "extra_template_basedirs": [str(TEMPLATES)],
+            "template_name": TEMPLATE_NAME,
+            "preprocessors": ["lmkit.course.export.PrerenderMath"],
+        },
+        "SlidesExporter": {"template_name": "reveal"},
+    }
+
+
 def configure(config) -> None:
-    """Make every ``HTMLExporter`` of a traitlets config offline (for a Jupyter server's config file:
-    JupyterLab's File > Save and Export Notebook As > HTML then reads offline too)."""
-    config.HTMLExporter.extra_loaders = [offline_loader()]
-    config.HTMLExporter.template_file = TEMPLATE_FILE
-    config.HTMLExporter.preprocessors = [*config.HTMLExporter.get("preprocessors", []), PrerenderMath]
+    """Merge :func:`server_config` into a traitlets config (from a Python config file: ``configure(c)``)."""
+    from traitlets.config import Config
+
+    config.merge(Config(server_config()))
 
 
 def export(notebook: Path, output: Path | None = None) -> Path:
