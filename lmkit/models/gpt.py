@@ -127,8 +127,9 @@ class GPT(nn.Module):
         return total
 
     def new_kv_caches(self) -> list[KVCache]:
-        """One empty key/value cache per layer, for incremental decoding."""
-        return [KVCache() for _ in self.blocks]
+        """One empty key/value cache per layer, for incremental decoding; each pre-allocates
+        room for ``block_size`` positions (the most a sequence can hold)."""
+        return [KVCache(self.config.block_size) for _ in self.blocks]
 
     def forward(
         self,

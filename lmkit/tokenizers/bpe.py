@@ -1,7 +1,9 @@
 """Byte-pair encoding, the algorithm: count adjacent pairs, merge the most frequent.
 
-Backs 04 §1, Exercise 1 (``count_pairs``) and Exercise 2 (``merge_pair``), and
-:func:`learn_merges`, the same two steps at corpus scale, which
+Backs 04 §1: the exercises ``count_pairs``, ``merge_pair`` and ``encode``/``decode``
+(references :func:`count_pairs`, :func:`merge_pair`, :func:`byte_merges`,
+:func:`encode_with_merges`, :func:`decode_with_merges`: plain byte-level BPE, merge ``i``
+making id ``256 + i``), and :func:`learn_merges`, the same two steps at corpus scale, which
 :meth:`lmkit.tokenizers.BPETokenizer.train` calls. Training repeats: count every
 adjacent pair of symbols, give the most frequent pair a new id, replace it
 everywhere; the list of merges, in the order learnt, *is* the tokeniser.
@@ -177,3 +179,53 @@ def learn_merges(
         special_ids[s] = encoder[s] = len(encoder)
     str_merges = [(token_str[a], token_str[b]) for a, b in merges]
     return encoder, str_merges, special_ids
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain byte-level BPE over one id list (04 §1): merge i makes id 256 + i; no pre-tokenisation
+# ---------------------------------------------------------------------------------------------
+
+
+def byte_merges(text: str, n_merges: int) -> list[tuple[int, int]]:
+    """The first ``n_merges`` merges of ``text``'s UTF-8 bytes, most frequent pair first
+    (ties: the pair seen first). Merge ``i`` creates id ``256 + i``."""
+    _non_negative_int("n_merges", n_merges)
+    ids, merges = list(text.encode("utf-8")), []
+    for new_id in range(256, 256 + n_merges):
+        counts = count_pairs(ids)
+        if not counts:
+            break
+        best = max(counts, key=counts.get)
+        ids = merge_pair(ids, best, new_id)
+        merges.append(best)
+    return merges
+
+
+def encode_with_merges(text: str, merges: Sequence[tuple[int, int]]) -> list[int]:
+    """UTF-8 bytes of ``text``, then the merges applied in rank order: while some adjacent
+    pair has a merge, merge the pair of lowest rank (merge i -> id 256 + i) everywhere."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str; got {type(text).__name__}")
+    rank = {tuple(pair): i for i, pair in enumerate(merges)}
+    ids = list(text.encode("utf-8"))
+    while len(ids) >= 2:
+        candidates = [pair for pair in set(zip(ids, ids[1:])) if pair in rank]
+        if not candidates:
+            break
+        best = min(candidates, key=rank.__getitem__)
+        ids = merge_pair(ids, best, 256 + rank[best])
+    return ids
+
+
+def decode_with_merges(ids: Sequence[int], merges: Sequence[tuple[int, int]]) -> str:
+    """The text of ``ids``: each id's bytes (0..255 themselves, 256 + i the bytes of merge
+    i's two parts), joined and read as UTF-8; bytes that do not form a character become
+    U+FFFD (``errors="replace"``). An id outside 0 .. 255 + len(merges) raises ValueError."""
+    ids = _int_list("ids", ids)
+    vocab = {i: bytes([i]) for i in range(256)}
+    for i, (a, b) in enumerate(merges):
+        vocab[256 + i] = vocab[a] + vocab[b]
+    unknown = [i for i in ids if i not in vocab]
+    if unknown:
+        raise ValueError(f"ids {unknown[:5]} are not in the vocabulary of {len(vocab)} tokens")
+    return b"".join(vocab[i] for i in ids).decode("utf-8", errors="replace")

@@ -1,0 +1,1 @@
+from lmkit.attention import KVCache as PreallocatedKVCache

@@ -1,2 +1,0 @@
-def cosine_similarity_matrix(embeddings):
-    return embeddings @ embeddings.T

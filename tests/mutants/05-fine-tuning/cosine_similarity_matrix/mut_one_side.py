@@ -1,3 +1,0 @@
-def cosine_similarity_matrix(embeddings):
-    unit = embeddings / embeddings.norm(dim=1, keepdim=True)
-    return unit @ embeddings.T

@@ -1,2 +1,0 @@
-def pick_best(results):
-    return max(results, key=results.get) if results else None
