@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -89,8 +90,15 @@ def lab_url(tmp_path_factory: pytest.TempPathFactory):
     settings = root / ".settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    # The server's HTML export (File > Save and Export Notebook As > HTML) made offline, as the course's
+    # launchers configure it (lmkit.course.export.server_config).
+    from lmkit.course.export import server_config
+
+    (root / ".jupyter").mkdir()
+    (root / ".jupyter" / "jupyter_server_config.json").write_text(json.dumps(server_config()))
     env = {
         **os.environ,
+        "JUPYTER_CONFIG_DIR": str(root / ".jupyter"),
         "JUPYTER_RUNTIME_DIR": str(root / ".runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(root / ".workspaces"),
         "JUPYTERLAB_SETTINGS_DIR": str(root / ".settings"),
@@ -367,6 +375,13 @@ def test_reopened_notebook_shows_the_static_picture(page, lab_url: str, tmp_path
     outputs = [output for cell in saved["cells"] if cell["cell_type"] == "code" for output in cell["outputs"]]
     kinds = [sorted(output.get("data", {})) for output in outputs]
     assert ["image/png", "text/html", "text/plain"] in kinds, f"the picture should be saved as its own output: {kinds}"
+
+    # JupyterLab's HTML export of the saved notebook reads offline and shows the picture.
+    with urllib.request.urlopen(f"{lab_url}/nbconvert/html/explorer.ipynb?download=false") as response:
+        exported = response.read().decode("utf-8")
+    remote = re.findall(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//[^"'>]*""", exported)
+    assert not remote, f"the HTML export needs the network: {remote}"
+    assert re.search(r'class="lmkit-attention-fallback"[^>]*><img[^>]*src="data:image/png;base64,', exported)
 
     # Reloaded while the kernel still runs: the widget manager gets the model back from the kernel, the
     # live view shows and the picture stays hidden.
