@@ -513,7 +513,14 @@ function render({ model, el }) {
     }
   });
   resized.observe(root);
-  const themeWatch = new MutationObserver(() => update());
+  let drawnColours = "";
+  const themeWatch = new MutationObserver(() => {
+    const colours = JSON.stringify(themeColours(root)); // body classes also change for other reasons
+    if (colours !== drawnColours) {
+      drawnColours = colours;
+      update();
+    }
+  });
   themeWatch.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-name", "data-jp-theme-light", "class"] });
   return () => {
     for (const [events, callback] of listeners) model.off(events, callback);
