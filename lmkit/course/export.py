@@ -48,7 +48,8 @@ def offline_loader() -> DictLoader:
     """A Jinja loader with the no-network macros and a top template extending any template's index."""
     folder = TEMPLATES / TEMPLATE_NAME
     index = (folder / "index.html.j2").read_text(encoding="utf-8")
-    assert "{%- extends 'lab/index.html.j2' -%}" in index, "templates/lmkit-offline/index.html.j2 changed"
+    if "'lab/index.html.j2'" not in index:
+        raise RuntimeError(f"{folder / 'index.html.j2'} must extend 'lab/index.html.j2' (the loader rewrites it)")
     return DictLoader({
         "mathjax.html.j2": (folder / "mathjax.html.j2").read_text(encoding="utf-8"),
         "mermaidjs.html.j2": (folder / "mermaidjs.html.j2").read_text(encoding="utf-8"),
