@@ -1,7 +1,7 @@
 """Benchmark lmkit's GPT: training throughput per attention backend, against a nanoGPT-style
 model, and decoding with and without the KV cache.
 
-    python benchmarks/bench_gpt.py [--device cpu|cuda|mps] [--steps 20] [--new-tokens 256] [--profile]
+    python benchmarks/bench_gpt.py [--device cpu|cuda|mps] [--steps 20] [--new-tokens 256] [--profile] [--decode-only]
 
 Training uses nanoGPT's shakespeare_char CPU configuration (4 layers, 4 heads,
 128 wide, block 64, batch 12, 65 characters) with AdamW; a few warm-up steps are
@@ -197,11 +197,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="timed training steps per backend")
     parser.add_argument("--new-tokens", type=int, default=256)
     parser.add_argument("--profile", default=None, metavar="BACKEND", help="profile lmkit's step with this backend")
+    parser.add_argument("--decode-only", action="store_true", help="only the decoding table (KV cache or not)")
     args = parser.parse_args()
     device = torch.device(args.device) if args.device else get_device()
     print(f"device: {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
     if args.profile:
         profile_step(args.profile, device)
+        return
+    if args.decode_only:
+        decoding_table(device, args.new_tokens)
         return
 
     print("\nTraining step vs a nanoGPT-style model (interleaved, median of 3 rounds; > 1: lmkit faster)")
@@ -213,9 +217,14 @@ def main() -> None:
     for backend in BACKENDS:
         print(f"{backend:<12}{training_tokens_per_second(backend, device, args.steps):>12,.0f}")
 
-    print(f"\nGreedy decoding, batch 1, {args.new_tokens} new tokens")
-    uncached = decode_tokens_per_second(False, device, args.new_tokens)
-    cached = decode_tokens_per_second(True, device, args.new_tokens)
+    decoding_table(device, args.new_tokens)
+
+
+def decoding_table(device: torch.device, new_tokens: int) -> None:
+    """Greedy decoding speed with and without the (pre-allocated) KV cache, and the ratio."""
+    print(f"\nGreedy decoding, batch 1, {new_tokens} new tokens")
+    uncached = decode_tokens_per_second(False, device, new_tokens)
+    cached = decode_tokens_per_second(True, device, new_tokens)
     print(f"{'mode':<12}{'tokens/s':>12}")
     print(f"{'no cache':<12}{uncached:>12,.1f}")
     print(f"{'KV cache':<12}{cached:>12,.1f}")

@@ -285,3 +285,22 @@ def test_generate_restores_training_mode():
     model = _tiny_gpt("cpu").train()
     generate(model, torch.zeros(1, 2, dtype=torch.long), 2)
     assert model.training
+
+
+def test_kv_cache_preallocates_and_writes_in_place():
+    """GPT.new_kv_caches() pre-allocates block_size positions; decoding writes into that buffer (no torch.cat)."""
+    import torch
+
+    from lmkit.models import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=19, block_size=10, n_layer=2, n_head=2, n_embd=8)).eval()
+    ids = torch.randint(0, 19, (2, 10))
+    caches = model.new_kv_caches()
+    with torch.no_grad():
+        steps = [model(ids[:, :4], kv_caches=caches).logits]
+        buffer = caches[0]._k.data_ptr()
+        steps += [model(ids[:, t:t + 1], kv_caches=caches).logits for t in range(4, 10)]
+        full = model(ids).logits
+    assert caches[0]._k.shape[-2] == 10 and caches[0]._k.data_ptr() == buffer and caches[0].length == 10
+    torch.testing.assert_close(torch.cat(steps, 1), full, atol=1e-5, rtol=0)

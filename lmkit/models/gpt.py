@@ -167,9 +167,12 @@ class GPT(nn.Module):
         positions = self.wpe(length, offset=past)  # (L, d), broadcast over the batch
         x = self.drop(self.wte(input_ids) + positions)
         weights = []
+        # One new token after cached ones is the last position: the causal mask lets it see every
+        # key, so it needs none (the decoding step of 04 §5 then skips building a mask per layer).
+        is_causal = mask is None and not (past > 0 and length == 1)
         for i, block in enumerate(self.blocks):
             cache = kv_caches[i] if kv_caches is not None else None
-            x, w = block(x, mask, is_causal=mask is None, need_weights=need_weights, kv_cache=cache)
+            x, w = block(x, mask, is_causal=is_causal, need_weights=need_weights, kv_cache=cache)
             weights.append(w)
         logits = self.lm_head(self.ln_f(x))
 
