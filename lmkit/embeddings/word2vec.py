@@ -265,7 +265,7 @@ def train_sgns(
     model = SkipGramModel(len(vocab), dim).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
 
-    from tqdm.auto import tqdm  # imported here: only training needs a progress bar
+    from lmkit.progress import progress as progress_bar  # a bar saved as its final line
 
     losses: list[float] = []
     for epoch in range(epochs):
@@ -280,7 +280,7 @@ def train_sgns(
         pairs = pairs[torch.randperm(pairs.shape[0], generator=generator, device=device)]
         batch_losses = []
         batches = range(0, pairs.shape[0], batch_size)
-        for start in tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress, leave=False):
+        for start in progress_bar(batches, desc=f"epoch {epoch + 1}/{epochs}", disable=not progress, leave=False):
             batch = pairs[start : start + batch_size]
             negative_ids = sample_negatives(noise, (batch.shape[0], negatives), generator=generator)
             loss = model(batch[:, 0], batch[:, 1], negative_ids)
