@@ -369,6 +369,13 @@ def test_reopened_notebook_shows_the_static_picture(page, lab_url: str, tmp_path
     expect = sync_api.expect
     open_notebook(page, lab_url)
     run_notebook_until(page, ".lmx-root")
+    # Pick head 2 of layer 1: the saved picture must be of that head, not of the one first displayed.
+    root = page.locator(".lmx-root").first
+    root.locator('.lmx-layer[data-layer="1"]').click()
+    expect(root).to_have_attribute("data-loaded-layer", "1", timeout=120_000)
+    root.locator('.lmx-thumb[data-head="2"]').click()
+    caption = page.locator(".lmkit-attention-fallback figcaption").first
+    expect(caption).to_contain_text("layer 1 of 2, head 2 of 4", timeout=120_000)  # redrawn by the kernel
     page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
     page.wait_for_function("!window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=60_000)
     saved = json.loads(urllib.request.urlopen(f"{lab_url}/api/contents/explorer.ipynb").read())["content"]
@@ -398,7 +405,7 @@ def test_reopened_notebook_shows_the_static_picture(page, lab_url: str, tmp_path
     picture = page.locator(".lmkit-attention-fallback img").first
     expect(picture).to_be_visible(timeout=120_000)
     assert picture.evaluate("img => img.complete && img.naturalWidth > 100"), "the saved PNG did not load"
-    expect(page.locator(".lmkit-attention-fallback figcaption")).to_contain_text("layer 0 of 2, head 0 of 4, 12 tokens")
+    expect(page.locator(".lmkit-attention-fallback figcaption")).to_contain_text("layer 1 of 2, head 2 of 4, 12 tokens")
     # Wait until the widget manager has given up on the model (it restores from the new kernel first),
     # then check that its message is not shown.
     dead_view = page.locator(".jp-OutputArea-output", has_text="model not found")

@@ -231,8 +231,17 @@ def test_display_puts_the_picture_before_the_live_view(monkeypatch):
     """Two outputs: the picture (kept where the widget's model is gone), then the widget view."""
     import IPython.display
 
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda data, raw=False, **kwargs: shown.append((data, raw)))
+    shown, updates = [], []
+
+    class Handle:  # what display(..., display_id=True) returns
+        def update(self, data, raw=False):
+            updates.append((data, raw))
+
+    def display(data, raw=False, **kwargs):
+        shown.append((data, raw))
+        return Handle() if kwargs.get("display_id") else None
+
+    monkeypatch.setattr(IPython.display, "display", display)
     explorer = AttentionExplorer(softmax_attention(2, 4), TOKENS, layer=1, head=3)
     explorer._ipython_display_()
     (picture, raw_picture), (view, raw_view) = shown
@@ -245,6 +254,11 @@ def test_display_puts_the_picture_before_the_live_view(monkeypatch):
     assert f'src="data:image/png;base64,{picture["image/png"]}"' in picture["text/html"]
     assert view[WIDGET_VIEW]["model_id"] == explorer.model_id and view["text/plain"] == ""
     assert "image/png" not in view, "the picture must not be in the widget's output (JupyterLab would never show it)"
+    # Selecting another head redraws the picture in place (a saved notebook carries the last selection).
+    explorer.head = 1
+    (redrawn, raw_redrawn), = updates
+    assert raw_redrawn and "layer 1 of 2, head 1 of 4" in redrawn["text/plain"]
+    assert redrawn["image/png"] != picture["image/png"]
 
 
 def test_fallback_figure_shows_the_selected_head():

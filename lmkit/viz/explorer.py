@@ -12,7 +12,8 @@ a few hundred tokens stay responsive.
 
 Displayed in a notebook, the explorer makes two outputs (``_ipython_display_``):
 a static picture (PNG heatmap of the selected head, as ``image/png`` and as
-``text/html``), then the live widget view. While the live view is on the page,
+``text/html``; redrawn in place when another layer or head is selected), then
+the live widget view. While the live view is on the page,
 explorer.css hides the picture. Where no widget can run, the picture stays: an
 HTML export or nbgrader's feedback (no widget state is saved), GitHub's preview,
 and a notebook reopened after its kernel is gone, where JupyterLab would
@@ -196,6 +197,7 @@ class AttentionExplorer(anywidget.AnyWidget):
         _check_index("layer", layer, n_layers)  # before the widget opens its channel to the browser
         _check_index("head", head, n_heads)
         self._attentions = weights
+        self._pictures: list[Any] = []  # display handles of the static pictures shown (see _ipython_display_)
         super().__init__(**kwargs)
         with self.hold_sync():  # one message to the browser, not one per trait
             self.set_trait("tokens", tokens)
@@ -268,6 +270,14 @@ class AttentionExplorer(anywidget.AnyWidget):
     def _on_layer(self, change: traitlets.Bunch) -> None:
         self._send_layer(change["new"])
 
+    @traitlets.observe("layer", "head")
+    def _refresh_pictures(self, change: traitlets.Bunch) -> None:
+        """Redraw the static pictures on display for the new selection (in place, by display id)."""
+        if self._pictures:
+            bundle = self._static_bundle()
+            for picture in self._pictures:
+                picture.update(bundle, raw=True)
+
     def _send_layer(self, layer: int) -> None:
         """Ship one layer's weights to the browser (only the layer on screen travels)."""
         with self.hold_sync():
@@ -331,7 +341,9 @@ class AttentionExplorer(anywidget.AnyWidget):
         """
         from IPython.display import display
 
-        display(self._static_bundle(), raw=True)
+        picture = display(self._static_bundle(), raw=True, display_id=True)
+        if picture is not None:  # kept up to date with the selection, so a saved notebook shows the last one
+            self._pictures.append(picture)
         data, metadata = super()._repr_mimebundle_(**kwargs)
         # Where the view cannot be drawn (an export, an untrusted notebook) the picture above
         # already says what this is: no second line of text under it.
