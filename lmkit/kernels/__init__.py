@@ -8,6 +8,8 @@ Backs 06 (attention on the GPU) and 02 §7 (the tiled online-softmax kernel):
 * :func:`triton_attention` (:mod:`lmkit.kernels.triton_attention`) -- FlashAttention-2 in
   Triton, forward and backward. Importing this package never imports triton; the first
   call does. To run on CPU tensors, set ``TRITON_INTERPRET=1`` before that first call.
+* :func:`~lmkit.kernels.costs.attention_costs` (:mod:`lmkit.kernels.costs`) -- FLOPs and HBM
+  bytes of one attention forward, naive and tiled: the roofline of 06 §1.
 """
 from lmkit.kernels.triton_attention import triton_attention, triton_available
 
