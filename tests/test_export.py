@@ -58,13 +58,18 @@ def test_formulas_become_mathml_with_their_tex_kept():
     assert "<mi>&#8477;</mi>" in inline and "<mtext>model</mtext>" in inline  # ℝ, \text
     assert "<munder>" in tex_to_mathml(r"\sum_{j=1}^{L}", display=True).replace("munderover", "munder")
     assert "<msubsup>" in tex_to_mathml(r"\sum_{j=1}^{L}")
+    matrix = tex_to_mathml(r"W = \begin{pmatrix} a & b \\ c & d \end{pmatrix}")
+    assert matrix.count("<mtr>") == 2 and matrix.count("<mtd ") == 4 and "<mo fence=\"true\" stretchy=\"true\">&#40;" in matrix
+    cases = tex_to_mathml(r"\begin{cases} 1 & x > 0 \\ 0 & \text{otherwise} \end{cases}")
+    assert cases.count("<mtr>") == 2 and "<mtext>otherwise</mtext>" in cases
+    assert "<munder><munder>" in tex_to_mathml(r"\underbrace{a+b}_{n}")
 
 
 def test_no_markup_gets_through():
     mathml = tex_to_mathml(r"a < b \text{ <script>alert(1)</script> } * c_{*}")
     assert "<script" not in mathml and "&#60;script&#62;" in mathml
     assert not re.search(r"[*_$`]", mathml), "markdown would read these characters"
-    for tex in (r"\begin{aligned} a &= b \end{aligned}", r"\unknowncommand x", r"\frac{a}{b", "a}"):
+    for tex in (r"\begin{array}{c} a \end{array}", r"\unknowncommand x", r"\frac{a}{b", "a}", "a & b", r"a \\ b"):
         with pytest.raises(UnsupportedTeX):
             tex_to_mathml(tex)
 
@@ -72,11 +77,11 @@ def test_no_markup_gets_through():
 def test_markdown_keeps_code_prices_and_unsupported_tex():
     left: list[str] = []
     source = ("Inline $a^2$, code `$x$`, a price of $5 and $10, escaped \\$y\\$,\n"
-              "```python\ncost = '$z$'\n```\nand $\\begin{matrix} 1 \\end{matrix}$.\n\n$$\\sqrt{2}$$")
+              "```python\ncost = '$z$'\n```\nand $\\begin{array}{c} 1 \\end{array}$.\n\n$$\\sqrt{2}$$")
     out = markdown_math_to_mathml(source, left)
     assert out.count("<math>") == 1 and out.count('<math display="block">') == 1
     assert "`$x$`" in out and "$5 and $10" in out and "\\$y\\$" in out and "cost = '$z$'" in out
-    assert left == [r"\begin{matrix} 1 \end{matrix}"] and "$\\begin{matrix}" in out
+    assert left == [r"\begin{array}{c} 1 \end{array}"] and "$\\begin{array}" in out
 
 
 @pytest.mark.parametrize("folder", ["solutions", "course"])

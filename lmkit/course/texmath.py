@@ -8,9 +8,11 @@ themselves (Chromium 109+, Firefox, Safari). Used by :mod:`lmkit.course.export`.
 Only the TeX the course's notebooks write is covered: letters and numbers, sub- and
 superscripts, ``\\frac``, ``\\sqrt``, Greek letters, the usual operators and relations,
 ``\\text``/``\\operatorname``/``\\mathrm``/``\\mathbb``/``\\mathbf``/``\\mathcal``, accents
-(``\\hat``, ``\\vec``, ``\\bar``, ``\\tilde``), ``\\left``/``\\right`` and ``\\big``-style
-delimiters, spacing. A formula with anything else (an environment, an unknown command)
-raises :class:`UnsupportedTeX` in :func:`tex_to_mathml`, and the markdown keeps it as TeX.
+(``\\hat``, ``\\vec``, ``\\bar``, ``\\tilde``), ``\\underbrace``/``\\overbrace``, ``\\left``/
+``\\right`` and ``\\big``-style delimiters, spacing, and the environments ``matrix``, ``pmatrix``,
+``bmatrix``, ``vmatrix``, ``aligned`` and ``cases``. A formula with anything else (an unknown
+command or environment) raises :class:`UnsupportedTeX` in :func:`tex_to_mathml`, and the
+markdown keeps it as TeX.
 
 Every character of the output's text is written as an entity or a letter or digit, so the
 MathML survives a markdown renderer (no ``*``, ``_`` or ``$`` left for it to read) and no
@@ -53,8 +55,14 @@ SPACES = {",": "0.1667em", ":": "0.2222em", ">": "0.2222em", ";": "0.2778em", " 
           "qquad": "2em", "!": "0em", "enspace": "0.5em"}
 ACCENTS = {"hat": "^", "widehat": "^", "vec": "→", "bar": "¯", "overline": "¯", "tilde": "~", "widetilde": "~",
            "dot": "˙", "ddot": "¨"}
+BRACES = {"underbrace": ("munder", "⏟"), "overbrace": ("mover", "⏞")}
+# Environment: (opening fence, closing fence, column alignments repeated across the columns).
+ENVIRONMENTS = {"matrix": ("", "", ("center",)), "pmatrix": ("(", ")", ("center",)),
+                "bmatrix": ("[", "]", ("center",)), "vmatrix": ("|", "|", ("center",)),
+                "aligned": ("", "", ("right", "left")), "cases": ("{", "", ("left",))}
 DELIMITER_SIZES = {"big": "1.2em", "Big": "1.623em", "bigg": "2.047em", "Bigg": "2.470em"}
-TEXT_COMMANDS = {"text", "textrm", "textit", "textbf", "mathrm", "operatorname", "textsf", "texttt", "mbox"}
+TEXT_COMMANDS = {"text", "textrm", "textit", "textbf", "mathrm", "operatorname", "textsf", "texttt", "mbox",
+                 "mathsf", "mathtt"}
 ALPHABETS = {"mathbf": "bold", "boldsymbol": "bold", "bm": "bold", "mathbb": "double-struck",
              "mathcal": "script", "mathit": "italic"}
 MO_CHARACTERS = {"+": "+", "-": "−", "=": "=", "<": "<", ">": ">", "/": "/", "*": "∗", ",": ",", ";": ";",
@@ -173,7 +181,7 @@ class _Parser:
         if sub is None and sup is None:
             return base
         name = base_token[1:] if base_token and base_token.startswith("\\") else ""
-        under = self.display and (name in LARGE or name in LIMIT_FUNCTIONS or 'data-limits="' in base)
+        under = name in BRACES or self.display and (name in LARGE or name in LIMIT_FUNCTIONS or 'data-limits="' in base)
         if sub is not None and sup is not None:
             return _element("munderover" if under else "msubsup", base, sub, sup)
         if sub is not None:
@@ -200,6 +208,8 @@ class _Parser:
             return _element("mn", _text(token))
         if token.isalpha() and len(token) == 1:
             return _element("mi", _text(token))
+        if token in "()[]|":  # TeX grows a bracket only when asked (\left, \big); MathML would by default
+            return _element("mo", _text(token), stretchy="false")
         if token in MO_CHARACTERS:
             return _element("mo", _text(MO_CHARACTERS[token]))
         if token == "~":
@@ -236,6 +246,11 @@ class _Parser:
                 self.take()
                 return _element("mroot", self.argument(), index)
             return _element("msqrt", self.argument())
+        if name in BRACES:
+            tag, brace = BRACES[name]
+            return _element(tag, self.argument(), _element("mo", _text(brace), stretchy="true"))
+        if name == "begin":
+            return self.environment(self.raw_group())
         if name in ACCENTS:
             return _element("mover", self.argument(), _element("mo", _text(ACCENTS[name])), accent="true")
         if name in TEXT_COMMANDS:
@@ -265,6 +280,30 @@ class _Parser:
         if len(name) == 1 and name in "{}$%&#_":
             return _element("mo" if name in "{}" else "mi", _text(name))
         raise UnsupportedTeX(f"unsupported command \\{name}")
+
+
+    def environment(self, name: str) -> str:
+        """A matrix-like environment (the \\begin{name} taken): rows split by \\\\, cells by &."""
+        if name not in ENVIRONMENTS:
+            raise UnsupportedTeX(f"unsupported environment {name}")
+        opening, closing, alignments = ENVIRONMENTS[name]
+        rows, cells = [], []
+        while True:
+            cell = self.sequence(stop=("&", "\\\\", "\\end"))
+            column = len(cells)
+            style = f"text-align:{alignments[column % len(alignments)]};padding:0.1em 0.3em"
+            cells.append(_element("mtd", _row(cell) if cell else "", style=style))
+            token = self.take()
+            if token != "&":
+                rows.append(_element("mtr", *cells))
+                cells = []
+            if token == "\\end":
+                if self.raw_group() != name:
+                    raise UnsupportedTeX(f"\\begin{{{name}}} ended by another environment")
+                break
+        table = _element("mtable", *rows)
+        fences = [_element("mo", _text(f), fence="true", stretchy="true") for f in (opening, closing) if f]
+        return _element("mrow", *fences[:1] if opening else [], table, *fences[-1:] if closing else [])
 
 
 def tex_to_mathml(tex: str, *, display: bool = False) -> str:
