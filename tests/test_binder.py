@@ -302,8 +302,13 @@ def test_student_config_folder(tmp_path, monkeypatch):
     page = json.loads((folder / "labconfig" / "page_config.json").read_text())
     assert set(page["disabledExtensions"]) == set(page["lockedExtensions"]) == {
         f"@jupyter/nbgrader:{name}" for name in STUDENT_OFF_PLUGINS}
-    server = json.loads((folder / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    server_config = json.loads((folder / "jupyter_server_config.json").read_text())
+    server = server_config["ServerApp"]["jpserver_extensions"]
     assert server == {f"nbgrader.server_extensions.{name}": False for name in STUDENT_OFF_SERVER}
+    from lmkit.course.export import server_config as offline_export
+
+    # JupyterLab's own HTML export reads offline (the browser test checks that exact config)
+    assert server_config["HTMLExporter"] == offline_export()["HTMLExporter"]
     assert (folder / "nbgrader_config.py").is_file()
     monkeypatch.setenv("JUPYTER_CONFIG_PATH", "/somewhere/else")
     env = lab_environment(folder)

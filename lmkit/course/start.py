@@ -32,6 +32,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import export
 from .paths import RELEASE_DIR, CourseError, package_checkout, subprocess_env
 
 DEFAULT_DIR = Path.home() / "lmkit-course"
@@ -187,7 +188,8 @@ def write_student_config(folder: Path) -> Path:
     - ``labconfig/page_config.json``: the instructor JupyterLab plugins disabled and locked (so the
       plugin manager does not offer them back), as ``jupyter labextension disable/lock`` would write;
     - ``jupyter_server_config.json``: the instructor server extensions off (an explicit
-      ``jpserver_extensions`` entry wins over the ``jupyter_server_config.d`` files that enable them);
+      ``jpserver_extensions`` entry wins over the ``jupyter_server_config.d`` files that enable them),
+      and the offline HTML export (:func:`lmkit.course.export.server_config`);
     - ``nbgrader_config.py``: an empty nbgrader config, so that the Validate button's nbgrader does not
       warn "No nbgrader_config.py file found".
     """
@@ -196,7 +198,9 @@ def write_student_config(folder: Path) -> Path:
     page_config = {"disabledExtensions": {name: True for name in STUDENT_OFF_LAB_PLUGINS},
                    "lockedExtensions": {name: True for name in STUDENT_OFF_LAB_PLUGINS}}
     (folder / "labconfig" / "page_config.json").write_text(json.dumps(page_config, indent=2) + "\n")
-    server_config = {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_OFF_SERVER_EXTENSIONS}}}
+    # ... and File > Save and Export Notebook As > HTML writes pages that read offline (no CDN scripts).
+    server_config = {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_OFF_SERVER_EXTENSIONS}},
+                     **export.server_config()}
     (folder / "jupyter_server_config.json").write_text(json.dumps(server_config, indent=2) + "\n")
     (folder / "nbgrader_config.py").write_text(
         "# Written by `lmkit start` for the student's JupyterLab: nothing to configure, but nbgrader\n"
