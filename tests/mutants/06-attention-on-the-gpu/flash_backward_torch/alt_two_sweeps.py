@@ -11,7 +11,7 @@ def flash_backward_torch(q, k, v, out, lse, dout, is_causal=False, block_size=16
     """FlashAttention-2's split: one sweep for dK and dV (key tiles outside), one for dQ."""
     scale = q.shape[-1] ** -0.5
     Lq, Lk = q.shape[-2], k.shape[-2]
-    D = torch.sum(dout * out, dim=-1, keepdim=True)
+    delta = torch.sum(dout * out, dim=-1, keepdim=True)
     dk_tiles, dv_tiles = [], []
     for ks in range(0, Lk, block_size):
         dk_t = torch.zeros_like(k[..., ks:ks + block_size, :])
@@ -22,7 +22,7 @@ def flash_backward_torch(q, k, v, out, lse, dout, is_causal=False, block_size=16
             p = _p_tile(q, k, lse, qs, ks, block_size, is_causal, scale)
             do_t = dout[..., qs:qs + block_size, :]
             dv_t = dv_t + p.transpose(-2, -1) @ do_t
-            ds = p * (do_t @ v[..., ks:ks + block_size, :].transpose(-2, -1) - D[..., qs:qs + block_size, :])
+            ds = p * (do_t @ v[..., ks:ks + block_size, :].transpose(-2, -1) - delta[..., qs:qs + block_size, :])
             dk_t = dk_t + scale * ds.transpose(-2, -1) @ q[..., qs:qs + block_size, :]
         dk_tiles.append(dk_t); dv_tiles.append(dv_t)
     dq_tiles = []
@@ -33,7 +33,7 @@ def flash_backward_torch(q, k, v, out, lse, dout, is_causal=False, block_size=16
                 break
             p = _p_tile(q, k, lse, qs, ks, block_size, is_causal, scale)
             ds = p * (dout[..., qs:qs + block_size, :] @ v[..., ks:ks + block_size, :].transpose(-2, -1)
-                      - D[..., qs:qs + block_size, :])
+                      - delta[..., qs:qs + block_size, :])
             dq_t = dq_t + scale * ds @ k[..., ks:ks + block_size, :]
         dq_tiles.append(dq_t)
     return torch.cat(dq_tiles, -2), torch.cat(dk_tiles, -2), torch.cat(dv_tiles, -2)

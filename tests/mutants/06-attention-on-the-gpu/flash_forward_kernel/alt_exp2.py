@@ -2,25 +2,25 @@ BLOCK = 16   # query rows per program and keys per tile: the smallest tile tl.do
 
 
 @triton.jit
-def flash_forward_kernel(Q, K, V, O, LSE, L, scale, D: tl.constexpr, BLOCK: tl.constexpr, IS_CAUSAL: tl.constexpr):
-    """One program: BLOCK query rows of one (batch, head) slice. Q, K, V, O (B*H, L, D); LSE (B*H, L) fp32."""
+def flash_forward_kernel(Q, K, V, O, LSE, L, scale, HEAD_DIM: tl.constexpr, BLOCK: tl.constexpr, IS_CAUSAL: tl.constexpr):
+    """One program: BLOCK query rows of one (batch, head) slice. Q, K, V, O (B*H, L, HEAD_DIM); LSE (B*H, L) fp32."""
     pid_m = tl.program_id(0)                          # which query tile
     bh = tl.program_id(1)                             # which (batch, head) slice
     offs_m = pid_m * BLOCK + tl.arange(0, BLOCK)      # this tile's query rows
-    offs_d = tl.arange(0, D)
-    base = bh * L * D
-    q = tl.load(Q + base + offs_m[:, None] * D + offs_d[None, :], mask=offs_m[:, None] < L, other=0.0)
+    offs_d = tl.arange(0, HEAD_DIM)
+    base = bh * L * HEAD_DIM
+    q = tl.load(Q + base + offs_m[:, None] * HEAD_DIM + offs_d[None, :], mask=offs_m[:, None] < L, other=0.0)
     LOG2E: tl.constexpr = 1.4426950408889634
     m_i = tl.zeros([BLOCK], tl.float32) - float("inf")     # running max, in units of log2
     l_i = tl.zeros([BLOCK], tl.float32)
-    acc = tl.zeros([BLOCK, D], tl.float32)
+    acc = tl.zeros([BLOCK, HEAD_DIM], tl.float32)
     qk_scale = scale * LOG2E
     hi = L
     if IS_CAUSAL:
         hi = tl.minimum(L, pid_m * BLOCK + BLOCK)
     for start in range(0, hi, BLOCK):
         cols = start + tl.arange(0, BLOCK)
-        kv_ptrs = base + cols[:, None] * D + offs_d[None, :]
+        kv_ptrs = base + cols[:, None] * HEAD_DIM + offs_d[None, :]
         k = tl.load(K + kv_ptrs, mask=cols[:, None] < L, other=0.0)
         v = tl.load(V + kv_ptrs, mask=cols[:, None] < L, other=0.0)
         s = tl.dot(q, tl.trans(k)) * qk_scale
@@ -35,21 +35,21 @@ def flash_forward_kernel(Q, K, V, O, LSE, L, scale, D: tl.constexpr, BLOCK: tl.c
         l_i = l_i * correction + tl.sum(p, axis=1)
         m_i = m_next
     rows_ok = offs_m < L
-    tl.store(O + base + offs_m[:, None] * D + offs_d[None, :], acc / l_i[:, None], mask=rows_ok[:, None])
+    tl.store(O + base + offs_m[:, None] * HEAD_DIM + offs_d[None, :], acc / l_i[:, None], mask=rows_ok[:, None])
     tl.store(LSE + bh * L + offs_m, (m_i + tl.log2(l_i)) / LOG2E, mask=rows_ok)
 
 
 def triton_flash_forward(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                          is_causal: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    """Launch flash_forward_kernel: q, k, v (B, H, L, D) float32, D in (16, 32, 64) -> (out (B, H, L, D), lse (B, H, L))."""
+    """Launch flash_forward_kernel: q, k, v (B, H, L, d) float32, d in (16, 32, 64) -> (out (B, H, L, d), lse (B, H, L))."""
     if q.shape != k.shape or k.shape != v.shape or q.dim() != 4 or q.shape[-1] not in (16, 32, 64):
-        raise ValueError(f"q, k, v must share one shape (B, H, L, D) with D in 16, 32, 64; got {q.shape}, {k.shape}, {v.shape}")
-    B, H, L, D = q.shape
+        raise ValueError(f"q, k, v must share one shape (B, H, L, d) with d in 16, 32, 64; got {q.shape}, {k.shape}, {v.shape}")
+    B, H, L, d = q.shape
     device = q.device
     run_on = device if INTERPRET or device.type == "cuda" else torch.device("cuda")   # compiled kernels need a GPU
     q_, k_, v_ = (t.to(run_on, torch.float32).contiguous() for t in (q, k, v))
     out = torch.empty_like(q_)
     lse = torch.empty(B, H, L, dtype=torch.float32, device=run_on)
     grid = (triton.cdiv(L, BLOCK), B * H)
-    flash_forward_kernel[grid](q_, k_, v_, out, lse, L, 1.0 / math.sqrt(D), D=D, BLOCK=BLOCK, IS_CAUSAL=bool(is_causal))
+    flash_forward_kernel[grid](q_, k_, v_, out, lse, L, 1.0 / math.sqrt(d), HEAD_DIM=d, BLOCK=BLOCK, IS_CAUSAL=bool(is_causal))
     return out.to(device), lse.to(device)

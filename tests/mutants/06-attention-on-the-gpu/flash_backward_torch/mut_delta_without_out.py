@@ -4,12 +4,12 @@ def flash_backward_torch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out:
     """(dq, dk, dv) of attention, one tile at a time, P rebuilt from the saved logsumexp."""
     scale = 1.0 / math.sqrt(q.shape[-1])
     Lq, Lk = q.shape[-2], k.shape[-2]
-    D = dout.sum(-1, keepdim=True)                                  # (..., Lq, 1)
+    delta = dout.sum(-1, keepdim=True)                              # (..., Lq, 1)
     dq, dk, dv = torch.zeros_like(q), torch.zeros_like(k), torch.zeros_like(v)
     for qs in range(0, Lq, block_size):
         rows = slice(qs, qs + block_size)
         q_tile, do_tile = q[..., rows, :], dout[..., rows, :]
-        lse_tile, D_tile = lse[..., rows, None], D[..., rows, :]
+        lse_tile, delta_tile = lse[..., rows, None], delta[..., rows, :]
         last_query = qs + q_tile.shape[-2] - 1
         for ks in range(0, Lk, block_size):
             if is_causal and ks > last_query:
@@ -23,7 +23,7 @@ def flash_backward_torch(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, out:
                 s = s.masked_fill(j > i, float("-inf"))
             p = torch.exp(s - lse_tile)
             dv[..., cols, :] += p.transpose(-2, -1) @ do_tile
-            ds = p * (do_tile @ v_tile.transpose(-2, -1) - D_tile)
+            ds = p * (do_tile @ v_tile.transpose(-2, -1) - delta_tile)
             dq[..., rows, :] += ds @ k_tile * scale
             dk[..., cols, :] += ds.transpose(-2, -1) @ q_tile * scale
     return dq, dk, dv
