@@ -214,6 +214,10 @@ def test_fresh_binder_environment_runs_the_course(tmp_path):
     expected = {f"nbgrader.server_extensions.{name}": "disabled" for name in STUDENT_OFF_SERVER}
     expected["nbgrader.server_extensions.validate_assignment"] = "enabled"
     assert state == expected, plain
+    # JupyterLab's own HTML export is the offline one (tests/test_browser.py checks what it writes).
+    export_config = json.loads((venv / "etc" / "jupyter" / "jupyter_server_config.d" /
+                                "lmkit-offline-export.json").read_text())
+    assert export_config["HTMLExporter"]["template_name"] == "lmkit-offline", export_config
 
     # The first assignment runs as the badge opens it (quick mode, to bound the test).
     notebook = sorted((repo / "solutions").glob("*/*.ipynb"))[0]
