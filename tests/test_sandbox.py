@@ -287,3 +287,41 @@ def test_a_python_environment_the_sandbox_uid_cannot_read_is_named(tmp_path, mon
     monkeypatch.setattr(sandbox, "read_only_paths", lambda: [*paths, closed])
     with pytest.raises(sandbox.SandboxUnavailable, match=f"{closed} \\(mode 700\\).*chmod o\\+rx"):
         sandbox.check_available()
+
+
+@needs_sandbox
+def test_a_notebook_namespace_with_graphs_numpy_scalars_and_enums_can_be_read(tmp_path):
+    # 05's first rebuild left its training loop's `loss` (and the model, optimizer, generator...) at
+    # top level: `fn.__globals__` then carried a graph, the judge walked the namespace item by item,
+    # and an item that is not data ended the student's process (UnpicklingError): 0 for the test.
+    cells = ["import dataclasses, torch\n"
+             "model = torch.nn.Linear(3, 2)\n"
+             "optimizer = torch.optim.AdamW(model.parameters())\n"
+             "gen = torch.Generator().manual_seed(0)\n"
+             "x = torch.randn(4, 3, generator=gen)\n"
+             "loss = model(x).pow(2).mean()\n"
+             "losses = [loss, model(x).mean()]\n"
+             "items = iter(range(3))\n"
+             "@dataclasses.dataclass\nclass Settings:\n    lr: float = 1e-3\n"
+             "settings = Settings()\n"
+             "device = torch.device('cpu')\n"
+             "import enum, numpy as np\n"
+             "accuracy = np.mean([1.0, 0.0, 1.0])\n"  # numpy.float64: a float subclass
+             "class Split(enum.IntEnum):\n    TRAIN = 0\n    VALID = 1\n"
+             "def f(x, device=None):\n    return x * 2\n"
+             "def share(values):\n    return np.mean(values), np.int64(len(values)), Split.VALID\n"]
+    client = start(tmp_path, cells)
+    try:
+        namespace = client.get("f").__globals__
+        assert namespace.pop("device", None) == torch.device("cpu")
+        namespace["device"] = torch.device("cpu")
+        fetched = namespace["loss"]
+        assert fetched.requires_grad and fetched.grad_fn is not None  # its own graph, fetched when read
+        assert client.get("f")(torch.ones(2)).tolist() == [2.0, 2.0]
+        # Every item of the namespace can be read (numpy scalars and enums arrive as plain numbers).
+        assert all(namespace[name] is not ... for name in list(namespace))
+        assert namespace["accuracy"] == pytest.approx(2 / 3)
+        mean, count, split = client.get("share")([1.0, 2.0])
+        assert (mean, count, split) == (1.5, 2, 1) and type(count) is int
+    finally:
+        client.close()

@@ -152,11 +152,13 @@ class Worker:
 
                     stack.enter_context(forbid_calls(*ban_args, **ban_kwargs))
                 value = operation(target, *args, **kwargs)
-            graph = self.keep_graph(value, judge_leaves) if request.get("grad", True) else None
             if request["op"] == "getattr" and args and args[0] in BY_HANDLE:
-                wire = self.handle_of(value)  # a namespace stays here: the judge changes it in place
+                # A namespace stays here (the judge changes it in place) and carries no graph: a
+                # notebook's `loss` at top level is fetched, with its own graph, only when read.
+                wire, graph = self.handle_of(value), None
             else:
                 wire = to_wire(value, self.handle_of)
+                graph = self.keep_graph(value, judge_leaves) if request.get("grad", True) else None
             return {
                 "seq": seq,
                 "value": wire,
