@@ -196,7 +196,7 @@ def train_classifier(
     (its order, and dropout, depend only on ``seed``). AdamW at a constant ``lr`` over
     the parameters that require grad. Returns the loss of every step.
     """
-    from tqdm.auto import tqdm
+    from lmkit.progress import progress as progress_bar
 
     _check_inputs(input_ids, attention_mask, labels)
     num_labels = getattr(getattr(model, "head", None), "out", None)
@@ -220,7 +220,7 @@ def train_classifier(
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     model.train()
     losses: list[float] = []
-    for _ in tqdm(range(epochs), desc="fine-tuning", disable=not progress, leave=False):
+    for _ in progress_bar(range(epochs), desc="fine-tuning", disable=not progress, leave=False):
         for ids, mask, y in loader:
             loss = model(ids.to(device), mask.to(device), labels=y.to(device)).loss
             optimizer.zero_grad(set_to_none=True)

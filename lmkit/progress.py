@@ -10,9 +10,11 @@ replaces it with its final text line ("100%|██████| 300/300 [00:03]"
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Iterable
 
 
+@functools.cache  # one class per process, not one per bar
 def _notebook_bar_class():
     from tqdm.auto import tqdm as auto_bar
     from tqdm.notebook import tqdm as notebook_bar

@@ -72,7 +72,7 @@ def train_steps(
     a ``torch.amp.GradScaler`` (skipped steps still count as steps).
     Puts the model in training mode; shows a tqdm bar with the running loss.
     """
-    from tqdm.auto import tqdm
+    from lmkit.progress import progress as progress_bar
 
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
@@ -89,7 +89,7 @@ def train_steps(
     model.train()
     losses: list[float] = []
     batch_iter = iter(batches)
-    bar = tqdm(range(steps), desc=desc, disable=not progress, leave=False)
+    bar = progress_bar(range(steps), desc=desc, disable=not progress, leave=False)
     for _ in bar:
         try:
             batch = next(batch_iter)
@@ -218,7 +218,7 @@ def train(
     Returns {"train_loss", "lr", "grad_norm" (before clipping): one per step; "val_step"
     (updates done), "val_loss"}. Draws no random numbers of its own.
     """
-    from tqdm.std import tqdm  # a text bar: an executed notebook keeps its final state
+    from lmkit.progress import progress as progress_bar  # a saved notebook keeps its final state
 
     _validate.positive_int("steps", steps)
     _validate.positive_int("eval_every", eval_every)
@@ -234,7 +234,7 @@ def train(
     model.train()
     evaluate(0)
     batches = iter(train_batches)
-    for step in tqdm(range(steps), desc=desc, disable=not progress, mininterval=1.0):
+    for step in progress_bar(range(steps), desc=desc, disable=not progress, mininterval=1.0):
         inputs, targets = next(batches)
         rate = cosine_lr(step, lr=lr, warmup_steps=warmup_steps, steps=steps, min_lr=lr / 10)
         for group in optimizer.param_groups:
