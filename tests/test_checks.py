@@ -264,3 +264,44 @@ def test_forbid_calls_in_a_grading_worker():
     for cheat in (cell["delegating"], lme.one_hot, functools.partial(lme.one_hot)):
         with pytest.raises(AssertionError, match="this exercise asks you to write one_hot yourself; your code called"):
             worker["run"](_ONE_HOT_BAN, cheat, _IDS, 3)
+
+
+def test_forbid_calls_entered_through_an_exit_stack():
+    """The judge's worker enters each ban with contextlib.ExitStack; the block's frame is then the
+    worker's, not ExitStack's (whose frame is gone by the call): an answer that IS the reference
+    (`one_hot = lme.one_hot`, no student frame in between) is still caught."""
+    import contextlib
+    import os
+    import threading
+
+    import lmkit
+
+    worker_file = os.path.join(os.path.dirname(lmkit.__file__), "course", "fake_worker.py")
+    # Run like the worker: in a thread, so that no test frame (user code) lies below the worker's own.
+    worker = _compiled(
+        "def run(ban, fn, *args):\n"
+        "    box = {}\n"
+        "    thread = threading.Thread(target=serve, args=(box, ban, fn, args))\n"
+        "    thread.start()\n"
+        "    thread.join()\n"
+        "    if 'error' in box:\n"
+        "        raise box['error']\n"
+        "    return box['value']\n"
+        "def serve(box, ban, fn, args):\n"
+        "    try:\n"
+        "        with contextlib.ExitStack() as stack:\n"
+        "            stack.enter_context(forbid_calls(*ban))\n"
+        "            box['value'] = call(fn, *args)\n"
+        "    except BaseException as err:\n"
+        "        box['error'] = err\n"
+        "def call(fn, *args):\n"
+        "    return fn(*args)\n",
+        worker_file, forbid_calls=forbid_calls, contextlib=contextlib, threading=threading)
+
+    def in_a_thread(fn):
+        return worker["run"](_ONE_HOT_BAN, fn, _IDS, 3)
+
+    check_close(in_a_thread(_own_one_hot), lme.one_hot(_IDS, 3), "one_hot")
+    for cheat in (lme.one_hot, functools.partial(lme.one_hot)):
+        with pytest.raises(AssertionError, match="this exercise asks you to write one_hot yourself; your code called"):
+            in_a_thread(cheat)
