@@ -1,6 +1,6 @@
 """Wall time and peak memory of executing notebooks' kernels (quick or full mode), on N CPUs.
 
-    python benchmarks/notebook_cost.py [NOTEBOOK ...] [--full] [--cpus N] [--threads T]
+    python benchmarks/notebook_cost.py [NOTEBOOK ...] [--full] [--cpus N] [--threads T] [--keep DIR]
 
 Without NOTEBOOK: every solutions notebook, in order. Runs ``jupyter nbconvert --execute`` in a
 subprocess (output to a temporary folder) while ``lmkit.course.cost`` polls ``/proc`` every 50 ms for the
@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--cpus", type=int, default=None, help="pin to the first N usable CPUs")
     parser.add_argument("--threads", type=int, default=None, help="LMKIT_THREADS for the kernel")
+    parser.add_argument("--keep", type=Path, default=None, help="write the executed notebooks into this folder")
     args = parser.parse_args()
     notebooks = args.notebooks or sorted((REPO / "solutions").glob("*/*.ipynb"))
     if args.cpus is not None:
@@ -54,7 +55,7 @@ def main() -> None:
     for notebook in notebooks:
         name = notebook.resolve().relative_to(REPO) if notebook.resolve().is_relative_to(REPO) else notebook
         try:
-            cost = measure_notebook(notebook, quick=not args.full, cell_timeout=args.timeout, env=env)
+            cost = measure_notebook(notebook, quick=not args.full, cell_timeout=args.timeout, env=env, keep=args.keep)
         except (RuntimeError, ValueError) as err:
             failed += 1
             last = [line for line in str(err).splitlines() if line.strip()][-1:]

@@ -175,17 +175,20 @@ def notebook_env(quick: bool = True, base: dict[str, str] | None = None) -> dict
 
 
 def measure_notebook(
-    notebook: str | Path, quick: bool = True, cell_timeout: int = 1800, env: dict[str, str] | None = None
+    notebook: str | Path, quick: bool = True, cell_timeout: int = 1800, env: dict[str, str] | None = None,
+    keep: str | Path | None = None,
 ) -> Cost:
-    """Execute ``notebook`` with ``jupyter nbconvert --execute`` (from its folder; output discarded).
+    """Execute ``notebook`` with ``jupyter nbconvert --execute`` (from its folder).
 
-    ``env`` defaults to :func:`notebook_env` of ``quick``. Raises ``RuntimeError``
+    ``env`` defaults to :func:`notebook_env` of ``quick``. The executed copy is discarded, or
+    written into the folder ``keep`` (to read the figures it printed). Raises ``RuntimeError``
     with the end of nbconvert's output when the notebook fails.
     """
     notebook = Path(notebook).resolve()
     if notebook.suffix != ".ipynb" or not notebook.is_file():
         raise ValueError(f"expected an existing .ipynb file, got {notebook}")
-    with tempfile.TemporaryDirectory(prefix="lmkit-cost-") as out:
+    with tempfile.TemporaryDirectory(prefix="lmkit-cost-") as scratch:
+        out = str(Path(keep).resolve()) if keep is not None else scratch
         command = [sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "notebook",
                    f"--ExecutePreprocessor.timeout={cell_timeout}", "--output-dir", out, str(notebook)]
         result, cost = run_measured(command, cwd=notebook.parent, env=env or notebook_env(quick))
