@@ -199,7 +199,7 @@ def from_wire(value: Any, make_handle, depth: int = 0) -> Any:
             if isinstance(grad, torch.Tensor) and grad.shape == data.shape:
                 tensor.grad = grad
             if value.get("graph") and tensor.requires_grad:
-                tensor._lm_graph = True  # an output of the worker's autograd graph (see proxy._attach)
+                tensor._lm_graph = True  # an output of the worker's autograd graph (see client._attach)
             return tensor
         if kind == "ndarray":
             return value["data"].numpy()
