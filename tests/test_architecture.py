@@ -5,7 +5,8 @@
   in a plain script, a torchrun worker or a grader without a display.
 * ``lmkit.course`` never imports torch: the course tooling runs on a machine (or in a
   CI job) without the model code.
-* No module grows past ~350 lines, and each says which notebook section it backs.
+* No module grows past ~350 lines (the course tooling and the checks included), each opens
+  with a docstring, and each kernel's says which notebook section it backs.
 * Every lmkit name the reference notebooks import still resolves.
 """
 
@@ -33,8 +34,11 @@ KERNELS = [
 FORBIDDEN = ("lmkit.viz", "lmkit.course", "IPython", "ipykernel", "ipywidgets", "anywidget", "jupyter", "nbgrader",
              "nbformat", "matplotlib")
 MAX_LINES = 350
-# Modules that are not kernels and are owned elsewhere; the line rule is theirs to keep.
-NOT_KERNELS = ("course/", "viz/", "data/", "checks.py", "runtime.py", "cli.py")
+# Modules that are not kernels (course tooling, pictures, data, the test-cell helpers, the runtime, the
+# command line): the size and docstring rules hold for them too; saying which section they back does not.
+NOT_KERNELS = ("course/", "viz/", "data/", "checks.py", "forbid.py", "runtime.py", "cli.py")
+# Owned elsewhere and still over the line limit.
+LONG_ALLOWED = ("viz/explorer.py", "course/mutants.py", "course/judge/worker.py")
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
@@ -62,21 +66,21 @@ def test_tokenizers_never_import_torch():
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
-def _kernel_files():
+def _module_files():
     for path in sorted(ROOT.rglob("*.py")):
-        rel = path.relative_to(ROOT).as_posix()
-        if not rel.startswith(NOT_KERNELS):
-            yield rel, path
+        yield path.relative_to(ROOT).as_posix(), path
 
 
-@pytest.mark.parametrize("rel, path", list(_kernel_files()), ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize("rel, path", list(_module_files()), ids=lambda x: x if isinstance(x, str) else "")
 def test_modules_are_small_and_say_what_they_back(rel, path):
     text = path.read_text(encoding="utf-8")
     n_lines = text.count("\n")
-    assert n_lines <= MAX_LINES, f"lmkit/{rel} has {n_lines} lines; split it by idea (at most ~{MAX_LINES})"
+    if not rel.startswith(LONG_ALLOWED):
+        assert n_lines <= MAX_LINES, f"lmkit/{rel} has {n_lines} lines; split it by idea (at most ~{MAX_LINES})"
     doc = ast.get_docstring(ast.parse(text))
     assert doc, f"lmkit/{rel} must open with a docstring"
-    if not rel.endswith("__init__.py") and not rel.startswith("_") and "/_" not in rel:
+    kernel = not rel.startswith(NOT_KERNELS)
+    if kernel and not rel.endswith("__init__.py") and not rel.startswith("_") and "/_" not in rel:
         assert "Backs" in doc or "§" in doc, f"lmkit/{rel}'s docstring must say which notebook section it backs"
 
 
