@@ -2,6 +2,7 @@
 model, and decoding with and without the KV cache.
 
     python benchmarks/bench_gpt.py [--device cpu|cuda|mps] [--steps 20] [--new-tokens 256] [--profile] [--decode-only]
+                                   [--nanogpt-dir PATH]
 
 Training uses nanoGPT's shakespeare_char CPU configuration (4 layers, 4 heads,
 128 wide, block 64, batch 12, 65 characters) with AdamW; a few warm-up steps are
@@ -15,7 +16,9 @@ and an LM head tied to the token embedding. Both models use biases and exact GEL
 compute the same function with the same parameter count; the models are timed interleaved
 (one model's steps, then the next's, three rounds) so a noisy neighbour slows all alike, and
 the ratio reported is the median over the rounds. ``--profile`` prints torch.profiler's table
-of where one lmkit training step spends its time.
+of where one lmkit training step spends its time. ``--nanogpt-dir`` times nanoGPT's own
+``model.py`` instead, from a checkout of karpathy/nanoGPT outside this repository (its ``GPT`` with
+``bias=True``, ``dropout=0``; its forward returns ``(logits, loss)``).
 """
 
 from __future__ import annotations
@@ -89,6 +92,8 @@ def _step_fn(model: nn.Module, device: torch.device):
 
     def step() -> None:
         loss = model(x, targets=y).loss if is_lmkit else model(x, y)
+        if isinstance(loss, tuple):  # nanoGPT's own model.py: (logits, loss)
+            loss = loss[1]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -104,7 +109,23 @@ def _timed(step, device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def versus_nanogpt(device: torch.device, steps: int, rounds: int = 3, warmup: int = 3) -> dict[str, float]:
+def nanogpt_from_checkout(directory: str) -> nn.Module:
+    """nanoGPT's own GPT (``model.py`` of a karpathy/nanoGPT checkout) in the same configuration."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(directory) / "model.py"
+    if not path.is_file():
+        raise SystemExit(f"--nanogpt-dir: no model.py in {directory}")
+    spec = importlib.util.spec_from_file_location("nanogpt_model", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fields = {k: v for k, v in CHAR_CONFIG.items() if k != "dropout"}
+    return module.GPT(module.GPTConfig(**fields, dropout=0.0, bias=True))
+
+
+def versus_nanogpt(device: torch.device, steps: int, rounds: int = 3, warmup: int = 3,
+                   reference: nn.Module | None = None) -> dict[str, float]:
     """Median over ``rounds`` of (nanoGPT step time / lmkit step time) per backend: > 1 means lmkit is faster.
 
     Within a round the models take turns step by step (nanoGPT, lmkit "torch", lmkit "reference",
@@ -112,9 +133,10 @@ def versus_nanogpt(device: torch.device, steps: int, rounds: int = 3, warmup: in
     round's ratio compares the median step times.
     """
     torch.manual_seed(0)
-    models = {"nanoGPT": NanoGPT(**CHAR_CONFIG)}
+    models = {"nanoGPT": reference if reference is not None else NanoGPT(**CHAR_CONFIG)}
     models.update({backend: _lmkit_model(backend) for backend in ("torch", "reference")})
-    assert len({sum(p.numel() for p in m.parameters()) for m in models.values()}) == 1, "models must match in size"
+    sizes = {name: sum(p.numel() for p in m.parameters()) for name, m in models.items()}
+    assert len(set(sizes.values())) == 1, f"models must match in size: {sizes}"
     step_fns = {name: _step_fn(model.to(device).train(), device) for name, model in models.items()}
     ratios: dict[str, list[float]] = {name: [] for name in models if name != "nanoGPT"}
     for _ in range(rounds):
@@ -198,6 +220,7 @@ def main() -> None:
     parser.add_argument("--new-tokens", type=int, default=256)
     parser.add_argument("--profile", default=None, metavar="BACKEND", help="profile lmkit's step with this backend")
     parser.add_argument("--decode-only", action="store_true", help="only the decoding table (KV cache or not)")
+    parser.add_argument("--nanogpt-dir", default=None, help="a karpathy/nanoGPT checkout: time its own model.py")
     args = parser.parse_args()
     device = torch.device(args.device) if args.device else get_device()
     print(f"device: {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
@@ -208,8 +231,10 @@ def main() -> None:
         decoding_table(device, args.new_tokens)
         return
 
-    print("\nTraining step vs a nanoGPT-style model (interleaved, median of 3 rounds; > 1: lmkit faster)")
-    for backend, ratio in versus_nanogpt(device, args.steps).items():
+    reference = nanogpt_from_checkout(args.nanogpt_dir) if args.nanogpt_dir else None
+    which = f"nanoGPT's model.py from {args.nanogpt_dir}" if reference is not None else "a nanoGPT-style model"
+    print(f"\nTraining step vs {which} (interleaved, median of 3 rounds; > 1: lmkit faster)")
+    for backend, ratio in versus_nanogpt(device, args.steps, reference=reference).items():
         print(f"  lmkit backend={backend!r:<12} {ratio:.3f}x nanoGPT's speed")
 
     print("\nTraining step (n_layer=4, n_head=4, n_embd=128, block 64, batch 12, vocab 65, AdamW)")
