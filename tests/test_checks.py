@@ -237,21 +237,25 @@ def _compiled(source: str, filename: str, **names):
     return namespace
 
 
-def test_forbid_calls_in_a_grading_worker():
-    """The grader's worker: `with forbid_calls(...): result = student_function(*args)` around one call,
-    the student's code compiled from a cell, the worker's own frames inside lmkit/course/."""
+def _fake_worker(source: str, **names):
+    """``source`` compiled as if it were a file of lmkit's grading machinery (lmkit/course/)."""
     import os
 
     import lmkit
 
     worker_file = os.path.join(os.path.dirname(lmkit.__file__), "course", "fake_worker.py")
-    worker = _compiled(
+    return _compiled(source, worker_file, forbid_calls=forbid_calls, **names)
+
+
+def test_forbid_calls_in_a_grading_worker():
+    """The grader's worker: `with forbid_calls(...): result = student_function(*args)` around one call,
+    the student's code compiled from a cell, the worker's own frames inside lmkit/course/."""
+    worker = _fake_worker(
         "def run(ban, fn, *args):\n"
         "    with forbid_calls(*ban):\n"
         "        return call(fn, *args)\n"
         "def call(fn, *args):\n"
-        "    return fn(*args)\n",
-        worker_file, forbid_calls=forbid_calls)
+        "    return fn(*args)\n")
     cell = _compiled(
         "def honest(ids, n):\n"
         "    out = torch.zeros(len(ids), n)\n"
@@ -271,14 +275,10 @@ def test_forbid_calls_entered_through_an_exit_stack():
     worker's, not ExitStack's (whose frame is gone by the call): an answer that IS the reference
     (`one_hot = lme.one_hot`, no student frame in between) is still caught."""
     import contextlib
-    import os
     import threading
 
-    import lmkit
-
-    worker_file = os.path.join(os.path.dirname(lmkit.__file__), "course", "fake_worker.py")
     # Run like the worker: in a thread, so that no test frame (user code) lies below the worker's own.
-    worker = _compiled(
+    worker = _fake_worker(
         "def run(ban, fn, *args):\n"
         "    box = {}\n"
         "    thread = threading.Thread(target=serve, args=(box, ban, fn, args))\n"
@@ -296,12 +296,8 @@ def test_forbid_calls_entered_through_an_exit_stack():
         "        box['error'] = err\n"
         "def call(fn, *args):\n"
         "    return fn(*args)\n",
-        worker_file, forbid_calls=forbid_calls, contextlib=contextlib, threading=threading)
-
-    def in_a_thread(fn):
-        return worker["run"](_ONE_HOT_BAN, fn, _IDS, 3)
-
-    check_close(in_a_thread(_own_one_hot), lme.one_hot(_IDS, 3), "one_hot")
+        contextlib=contextlib, threading=threading)
+    check_close(worker["run"](_ONE_HOT_BAN, _own_one_hot, _IDS, 3), lme.one_hot(_IDS, 3), "one_hot")
     for cheat in (lme.one_hot, functools.partial(lme.one_hot)):
         with pytest.raises(AssertionError, match="this exercise asks you to write one_hot yourself; your code called"):
-            in_a_thread(cheat)
+            worker["run"](_ONE_HOT_BAN, cheat, _IDS, 3)
