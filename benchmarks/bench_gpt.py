@@ -15,7 +15,11 @@ The comparison model, :class:`NanoGPT`, is written here from nanoGPT's public de
 and an LM head tied to the token embedding. Both models use biases and exact GELU, so they
 compute the same function with the same parameter count; the models are timed interleaved
 (one model's steps, then the next's, three rounds) so a noisy neighbour slows all alike, and
-the ratio reported is the median over the rounds. ``--profile`` prints torch.profiler's table
+the ratio reported is the median over the rounds. It is reported twice: with one plain AdamW for
+every model (the models alone: their forward and backward take the same time, but AdamW's CPU loop
+runs ~10 small ops per parameter tensor and lmkit's separate q/k/v projections make 68 tensors to
+nanoGPT's 52), and with each project's own optimiser recipe (nanoGPT's ``configure_optimizers``,
+which fuses only on CUDA; :func:`lmkit.training.adamw`, fused on the CPU too). ``--profile`` prints torch.profiler's table
 of where one lmkit training step spends its time. ``--nanogpt-dir`` times nanoGPT's own
 ``model.py`` instead, from a checkout of karpathy/nanoGPT outside this repository (its ``GPT`` with
 ``bias=True``, ``dropout=0``; its forward returns ``(logits, loss)``).
@@ -34,6 +38,7 @@ import torch.nn.functional as F
 from lmkit.generation import generate
 from lmkit.models import GPT, GPTConfig
 from lmkit.runtime import get_device
+from lmkit.training.loop import adamw, decay_groups
 
 BACKENDS = ("reference", "flash", "torch")
 CHAR_CONFIG = dict(vocab_size=65, block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0)
@@ -83,9 +88,26 @@ def _lmkit_model(backend: str, **overrides) -> nn.Module:
     return GPT(GPTConfig(**{**CHAR_CONFIG, "activation": "gelu", **overrides, "backend": backend}))
 
 
-def _step_fn(model: nn.Module, device: torch.device):
+# shakespeare_char's optimiser settings (nanoGPT config/train_shakespeare_char.py).
+LR, WEIGHT_DECAY, BETAS = 1e-3, 0.1, (0.9, 0.99)
+
+
+def _optimizer(model: nn.Module, device: torch.device, own: bool) -> torch.optim.Optimizer:
+    """own=False: one plain AdamW over model.parameters() for every model (the models alone compared).
+    own=True: each model's own recipe -- nanoGPT's ``configure_optimizers`` (decay on matrices; fused
+    only on CUDA, its choice), lmkit's :func:`lmkit.training.adamw` (the same groups, fused on CPU too)."""
+    if not own:
+        return torch.optim.AdamW(model.parameters(), lr=LR)
+    if isinstance(model, GPT):
+        return adamw(model, lr=LR, weight_decay=WEIGHT_DECAY, betas=BETAS)
+    if hasattr(model, "configure_optimizers"):  # nanoGPT's own model.py (it prints its groups)
+        return model.configure_optimizers(WEIGHT_DECAY, LR, BETAS, device.type)
+    return torch.optim.AdamW(decay_groups(model, WEIGHT_DECAY), lr=LR, betas=BETAS)  # the inline NanoGPT
+
+
+def _step_fn(model: nn.Module, device: torch.device, own_optimizer: bool = False):
     """One AdamW training step on random characters, as a closure over its optimiser and data."""
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    optimizer = _optimizer(model, device, own_optimizer)
     data = torch.randint(0, CHAR_CONFIG["vocab_size"], (BATCH, CHAR_CONFIG["block_size"] + 1), device=device)
     x, y = data[:, :-1].contiguous(), data[:, 1:].contiguous()  # as nanoGPT's get_batch stacks them
     is_lmkit = isinstance(model, GPT)
@@ -125,7 +147,7 @@ def nanogpt_from_checkout(directory: str) -> nn.Module:
 
 
 def versus_nanogpt(device: torch.device, steps: int, rounds: int = 3, warmup: int = 3,
-                   reference: nn.Module | None = None) -> dict[str, float]:
+                   reference: nn.Module | None = None, own_optimizer: bool = False) -> dict[str, float]:
     """Median over ``rounds`` of (nanoGPT step time / lmkit step time) per backend: > 1 means lmkit is faster.
 
     Within a round the models take turns step by step (nanoGPT, lmkit "torch", lmkit "reference",
@@ -137,7 +159,7 @@ def versus_nanogpt(device: torch.device, steps: int, rounds: int = 3, warmup: in
     models.update({backend: _lmkit_model(backend) for backend in ("torch", "reference")})
     sizes = {name: sum(p.numel() for p in m.parameters()) for name, m in models.items()}
     assert len(set(sizes.values())) == 1, f"models must match in size: {sizes}"
-    step_fns = {name: _step_fn(model.to(device).train(), device) for name, model in models.items()}
+    step_fns = {name: _step_fn(model.to(device).train(), device, own_optimizer) for name, model in models.items()}
     ratios: dict[str, list[float]] = {name: [] for name in models if name != "nanoGPT"}
     for _ in range(rounds):
         times: dict[str, list[float]] = {name: [] for name in models}
@@ -234,8 +256,11 @@ def main() -> None:
     reference = nanogpt_from_checkout(args.nanogpt_dir) if args.nanogpt_dir else None
     which = f"nanoGPT's model.py from {args.nanogpt_dir}" if reference is not None else "a nanoGPT-style model"
     print(f"\nTraining step vs {which} (interleaved, median of 3 rounds; > 1: lmkit faster)")
-    for backend, ratio in versus_nanogpt(device, args.steps, reference=reference).items():
-        print(f"  lmkit backend={backend!r:<12} {ratio:.3f}x nanoGPT's speed")
+    for own, title in ((False, "same optimiser: plain AdamW(model.parameters()) for both"),
+                       (True, "each its own optimiser: nanoGPT's configure_optimizers, lmkit.training.adamw")):
+        print(f" {title}")
+        for backend, ratio in versus_nanogpt(device, args.steps, reference=reference, own_optimizer=own).items():
+            print(f"  lmkit backend={backend!r:<12} {ratio:.3f}x nanoGPT's speed")
 
     print("\nTraining step (n_layer=4, n_head=4, n_embd=128, block 64, batch 12, vocab 65, AdamW)")
     print(f"{'backend':<12}{'tokens/s':>12}")

@@ -7,8 +7,8 @@ One module per idea (each names the notebook section it backs):
   :func:`perplexity` (04 §2-3);
 - :mod:`~lmkit.training.data` -- a token stream cut into next-token blocks
   (:func:`token_blocks`, :func:`batch_blocks`) (04 §2);
-- :mod:`~lmkit.training.loop` -- :func:`train_steps`, gradient clipping and a
-  warm-up/decay schedule;
+- :mod:`~lmkit.training.loop` -- :func:`train_steps`, gradient clipping, a
+  warm-up/decay schedule and :func:`adamw` (fused AdamW, decay on matrices only);
 - :mod:`~lmkit.training.checkpoints` -- :func:`save_checkpoint` /
   :func:`load_checkpoint`, which store every RNG state so a resumed run reproduces
   the uninterrupted one exactly (04 §6);
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from lmkit.training.checkpoints import load_checkpoint, save_checkpoint
 from lmkit.training.data import batch_blocks, token_blocks
-from lmkit.training.loop import train_steps, warmup_then_decay
+from lmkit.training.loop import adamw, train_steps, warmup_then_decay
 from lmkit.training.objectives import IGNORE_INDEX, MAX_NSP_PAIRS, make_nsp_pairs, mask_tokens, perplexity
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "batch_blocks",
     "perplexity",
     "train_steps",
+    "adamw",
     "warmup_then_decay",
     "save_checkpoint",
     "load_checkpoint",
