@@ -135,6 +135,27 @@ def _kind_of_file(filename: str) -> str:
     return kind
 
 
+# A copy of a forbidden function -- exec'd from ``inspect.getsource``, rebuilt with ``code.replace``,
+# loaded from a copied file or retyped -- runs a new code object, which is not among a ban's codes.
+# It is known by its bytecode and the names it uses, compared for named functions of at least
+# _COPY_MIN_LINES lines with code: comprehensions, lambdas and one-liners are too formulaic to be
+# evidence (a scan of the solutions found honest comprehensions with lmkit's exact bytecode, and no
+# whole function); tests/test_checks.py keeps lmkit's own functions free of twins under this key.
+# Generated code (a dataclass's __init__ in "<string>", its __repr__ wrapper in reprlib) is nobody's
+# answer to copy: not compared.
+_COPY_MIN_LINES = 4
+
+
+def _copy_key(code: types.CodeType) -> tuple[bytes, tuple[str, ...]] | None:
+    """(bytecode, names) of a named function long enough to compare, else None."""
+    if code.co_name.startswith("<"):
+        return None
+    lines = {line for _start, _end, line in code.co_lines() if line is not None}
+    if len(lines) < _COPY_MIN_LINES:
+        return None
+    return code.co_code, code.co_names
+
+
 class _Ban:
     """One active ``forbid_calls`` block: what it forbids and what it has seen."""
 
@@ -188,6 +209,12 @@ class _Ban:
             self.codes.pop(code, None)
         for key in self.allowed_c:
             self.c_functions.pop(key, None)
+        self.copies: dict[tuple[bytes, tuple[str, ...]], tuple[str, str]] = {}
+        for code, (target, home) in self.codes.items():
+            generated = code.co_filename.startswith("<") or _kind_of_file(code.co_filename) == "stdlib"
+            key = None if generated else _copy_key(code)
+            if key is not None:
+                self.copies.setdefault(key, (f"a copy of {target}", home))
 
     def _add(self, value: Any, target: str) -> None:
         home = target.split(".", 1)[0]
@@ -207,18 +234,22 @@ class _Ban:
     # -- what is forbidden -------------------------------------------------------------------
 
     def python_target(self, code: types.CodeType) -> tuple[str, str] | None:
+        """(dotted name, home package) when running ``code`` is a forbidden call: one of the
+        targets' codes, a function of a forbidden module, or a copy of either; else None."""
         hit = self.codes.get(code)
-        if hit is not None or not self.module_prefixes:
+        if hit is not None:
             return hit
         if code in self.module_cache:
             return self.module_cache[code]
-        hit = None
         if code not in self.allowed_codes:
-            path = os.path.realpath(code.co_filename)
+            path = os.path.realpath(code.co_filename) if self.module_prefixes else ""
             for prefix, module_name, home in self.module_prefixes:
                 if path == prefix or (prefix.endswith(os.sep) and path.startswith(prefix)):
                     hit = (f"{module_name}.{code.co_qualname}", home)
                     break
+            else:
+                key = _copy_key(code) if self.copies else None
+                hit = self.copies.get(key) if key is not None else None
         self.module_cache[code] = hit
         return hit
 

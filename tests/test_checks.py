@@ -121,8 +121,27 @@ def _in_thread(ids, n):
     return box["out"]
 
 
+def _source_copy():
+    """lmkit's one_hot exec'd from its source under another name, as a student could paste it."""
+    import inspect
+
+    namespace = dict(lme.one_hot.__globals__)
+    exec(inspect.getsource(lme.one_hot).replace("def one_hot(", "def my_one_hot("), namespace)
+    return namespace["my_one_hot"]
+
+
+def _code_copy():
+    """lmkit's one_hot code rebuilt as a new function object (another name, another first line)."""
+    import types
+
+    code = lme.one_hot.__code__.replace(co_name="mine", co_qualname="mine", co_firstlineno=1)
+    return types.FunctionType(code, lme.one_hot.__globals__)
+
+
 _CHEATS = {
     "direct": lambda ids, n: F.one_hot(ids, n).float(),
+    "a copy of the source": _source_copy(),
+    "a copy of the code": _code_copy(),
     "the reference itself": lme.one_hot,
     "closure": _closure(),
     "partial of a C function": (lambda p: (lambda ids, n: p(ids).float()))(functools.partial(F.one_hot, num_classes=3)),
@@ -140,7 +159,7 @@ _CHEATS = {
 
 @pytest.mark.parametrize("route", sorted(_CHEATS))
 def test_forbid_calls_sees_every_route(route):
-    with pytest.raises(AssertionError, match=r"write one_hot yourself; your code called (torch.nn.functional|lmkit.embeddings).one_hot"):
+    with pytest.raises(AssertionError, match=r"write one_hot yourself; your code called (a copy of )?(torch.nn.functional|lmkit.embeddings).one_hot"):
         with forbid_calls(*_ONE_HOT_BAN):
             _CHEATS[route](_IDS, 3)
 
@@ -156,6 +175,38 @@ def test_forbid_calls_worker_usage_and_own_code_passes():
     with pytest.raises(AssertionError, match="your code called torch.Tensor.log_softmax"):
         with forbid_calls("log_softmax", "torch.log_softmax", "torch.Tensor.log_softmax"):
             torch.randn(3).log_softmax(0)
+
+
+def test_forbid_calls_copies_are_whole_functions_and_lmkit_has_no_twins():
+    """A copy is recognised by bytecode and names, for named functions of >= 4 lines only: an honest
+    one-liner or comprehension identical to lmkit's is not a copy, and no two of lmkit's own
+    functions share a key (else calling one would look like copying the other)."""
+    import importlib
+    import pkgutil
+    import types
+
+    import lmkit
+    from lmkit._ban import _copy_key
+
+    namespace: dict = {}
+    exec("def twice(x):\n    return 2 * x\n", namespace)
+    assert _copy_key(namespace["twice"].__code__) is None
+    assert _copy_key(_source_copy().__code__) == _copy_key(lme.one_hot.__code__) is not None
+    owners: dict = {}
+    for info in pkgutil.walk_packages(lmkit.__path__, "lmkit."):
+        if info.name.startswith("lmkit.course") or info.name in ("lmkit.train_ddp", "lmkit.training.ddp"):
+            continue
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            functions = [value] if isinstance(value, types.FunctionType) else (
+                [f for f in vars(value).values() if isinstance(f, types.FunctionType)] if isinstance(value, type) else [])
+            for function in functions:
+                key = _copy_key(function.__code__)
+                generated = function.__code__.co_filename != module.__file__  # a dataclass's __init__, __repr__
+                if key is not None and function.__module__ == info.name and not generated:
+                    owners.setdefault(key, set()).add(f"{info.name}.{function.__qualname__}")
+    twins = [sorted(names) for names in owners.values() if len(names) > 1]
+    assert len(owners) > 200 and not twins, twins
 
 
 def test_forbid_calls_modules_and_allow_list():
