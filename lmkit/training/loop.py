@@ -196,6 +196,7 @@ def adamw(model: nn.Module, *, lr: float, weight_decay: float = 0.1,
     fused = bool(params) and all(p.device.type in _FUSED_ADAMW_DEVICES and p.is_floating_point() for p in params)
     return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=True if fused else None)
 
+
 def _loss_of(output: object) -> torch.Tensor:
     """The loss of a model called with targets: ``(logits, loss)`` (03's MiniGPT) or ``.loss`` (lmkit's GPT)."""
     return output[1] if isinstance(output, (tuple, list)) else output.loss
